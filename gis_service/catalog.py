@@ -1,0 +1,70 @@
+"""The catalog of layers (layers/catalog.yaml): where each layer comes from and what it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+
+from .config import Strict, load_yaml
+from .errors import InputError
+from .layerio import read_vector
+
+ILLUSTRATIVE_MARK_VI = "MINH HỌA"
+ILLUSTRATIVE_MARK_EN = "ILLUSTRATIVE"
+
+
+class LayerEntry(Strict):
+    name: str
+    file: str
+    layer: str | None = None
+    filter: dict[str, str] | None = None
+    crs: str | None = None  # the CRS to assume when the file has none
+    role: Literal["basemap", "plan", "context"] = "context"
+    title_vi: str
+    title_en: str
+    source: str
+    licence: str = "not stated"
+    illustrative: bool
+
+    @property
+    def description(self) -> str:
+        mark = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}. " if self.illustrative else ""
+        return f"{mark}{self.title_vi} / {self.title_en}. Source: {self.source}. Licence: {self.licence}."
+
+
+class Catalog(Strict):
+    layers: list[LayerEntry]
+    landuse_code_source: str
+
+    def entry(self, name: str) -> LayerEntry:
+        for e in self.layers:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+
+def load_catalog(path: Path) -> Catalog:
+    catalog = load_yaml(path, Catalog)
+    names = [e.name for e in catalog.layers]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise InputError(f"layer name used twice: {sorted(dupes)}", file=str(path), field="name")
+    for name in ("commune_boundary", "zones"):  # the two layers every rule set stands on
+        if name not in names:
+            raise InputError(f"the catalog must have a layer named {name!r}", file=str(path), field="name")
+    return catalog
+
+
+def read_entry(entry: LayerEntry, base: Path, target_crs) -> gpd.GeoDataFrame:
+    """Read one catalog layer from its file, filtered and reprojected to the plan CRS."""
+    path = base / entry.file
+    gdf = read_vector(path, layer=entry.layer, assume_crs=entry.crs, target_crs=target_crs)
+    for column, value in (entry.filter or {}).items():
+        if column not in gdf.columns:
+            raise InputError(f"filter column {column!r} is not in the layer", file=str(path), field=column)
+        gdf = gdf[gdf[column].astype(str) == value]
+        if gdf.empty:
+            raise InputError(f"no feature has {column} = {value!r}", file=str(path), field=column)
+    return gdf.reset_index(drop=True)

@@ -1,0 +1,44 @@
+"""Coordinate systems and area: official planar hectares in VN-2000 TM-3, geodesic beside them."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Geod, Transformer
+
+from .errors import InputError
+
+#: VN-2000 / TM-3 107-45 (Đồng Nai, the commune's province since 1 July 2025).
+DONG_NAI_TM3 = "EPSG:5899"
+#: VN-2000 / TM-3 106-15 (the old Bình Phước zone of the commune's older data).
+BINH_PHUOC_TM3 = "EPSG:9212"
+PLAN_CRSS = (DONG_NAI_TM3, BINH_PHUOC_TM3)
+WGS84 = "EPSG:4326"
+CRS84 = "OGC:CRS84"
+
+M2_PER_HA = 10_000.0
+_GEOD = Geod(ellps="WGS84")
+
+
+def plan_crs(code: str) -> CRS:
+    """The plan's CRS: one of the two accepted VN-2000 TM-3 zones."""
+    if code not in PLAN_CRSS:
+        raise InputError(f"plan CRS must be one of {', '.join(PLAN_CRSS)}, got {code!r}", field="crs")
+    return CRS.from_user_input(code)
+
+
+def planar_ha(geoms) -> np.ndarray:
+    """Planar area in hectares of geometries already in the plan CRS."""
+    return shapely.area(np.asarray(geoms, dtype=object)) / M2_PER_HA
+
+
+def geodesic_ha(geoms, crs) -> np.ndarray:
+    """Geodesic (WGS 84 ellipsoid) area in hectares of geometries in ``crs``."""
+    series = gpd.GeoSeries(list(geoms), crs=crs).to_crs(WGS84)
+    return np.array([0.0 if g is None or g.is_empty else abs(_GEOD.geometry_area_perimeter(g)[0])
+                     for g in series]) / M2_PER_HA
+
+
+def transformer(src, dst) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)

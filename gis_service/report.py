@@ -1,0 +1,159 @@
+"""The validation report: per rule its findings (measured, target, pass/fail, bilingual message,
+geometry), and the area of each zone kind, official planar beside geodesic."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from .rules import Finding, fmt
+
+FINDINGS_LAYER = "validation_findings"
+RULES_TABLE = "validation_rules"
+AREAS_TABLE = "zone_areas"
+
+
+@dataclass
+class RuleOutcome:
+    rule_id: str
+    check: str
+    title_vi: str
+    title_en: str
+    kinds: list[str]
+    findings: list[Finding]
+    error: str | None = None  # a check that could not run is reported, never silently passed
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(f.passed for f in self.findings)
+
+
+@dataclass
+class KindArea:
+    kind: str
+    name_vi: str
+    name_en: str
+    features: int
+    planar_ha: float
+    geodesic_ha: float
+
+
+@dataclass
+class Report:
+    plan_vi: str
+    plan_en: str
+    crs: str
+    generated_at: str
+    outcomes: list[RuleOutcome]
+    areas: list[KindArea] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(o.passed for o in self.outcomes)
+
+    @property
+    def failed_rules(self) -> list[RuleOutcome]:
+        return [o for o in self.outcomes if not o.passed]
+
+    def rules_for_zone(self, zone_id: str, kind: str) -> list[tuple[RuleOutcome, bool]]:
+        """Each rule that concerns a zone, with whether the zone passes it."""
+        out = []
+        for o in self.outcomes:
+            if kind in o.kinds:
+                fails = any(not f.passed and zone_id in f.zone_ids for f in o.findings)
+                out.append((o, not fails and o.error is None))
+        return out
+
+    def to_dict(self) -> dict:
+        def finding(f: Finding) -> dict:
+            d = asdict(f)
+            d["geometry"] = None if f.geometry is None else shapely.to_geojson(f.geometry)
+            d["geometry"] = None if d["geometry"] is None else json.loads(d["geometry"])
+            return d
+        return {
+            "plan": {"vi": self.plan_vi, "en": self.plan_en}, "crs": self.crs,
+            "generated_at": self.generated_at, "passed": self.passed,
+            "summary": {"rules": len(self.outcomes), "failed": len(self.failed_rules)},
+            "areas": [asdict(a) for a in self.areas],
+            "rules": [{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
+                       "title_en": o.title_en, "kinds": o.kinds, "passed": o.passed, "error": o.error,
+                       "findings": [finding(f) for f in o.findings]} for o in self.outcomes],
+        }
+
+    def findings_frame(self) -> gpd.GeoDataFrame:
+        """Every finding as a row with its geometry (None where it has none), plan CRS."""
+        rows = [{"rule_id": f.rule_id, "passed": f.passed, "zone_ids": ";".join(f.zone_ids),
+                 "measured": f.measured, "unit": f.unit, "target": f.target,
+                 "geodesic_ha": f.geodesic_ha, "message_vi": f.message_vi, "message_en": f.message_en,
+                 "geometry": f.geometry} for o in self.outcomes for f in o.findings]
+        columns = ["rule_id", "passed", "zone_ids", "measured", "unit", "target", "geodesic_ha",
+                   "message_vi", "message_en", "geometry"]
+        return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs=self.crs)
+
+    def violations_frame(self) -> gpd.GeoDataFrame:
+        frame = self.findings_frame()
+        return frame[~frame["passed"] & frame.geometry.notna()].reset_index(drop=True)
+
+    # -- the store keeps the report as three tables: findings (with geometry), rules, areas --
+    def to_tables(self) -> dict[str, pd.DataFrame]:
+        rules = pd.DataFrame([{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
+                               "title_en": o.title_en, "kinds": ";".join(o.kinds), "passed": o.passed,
+                               "error": o.error or "", "plan_vi": self.plan_vi, "plan_en": self.plan_en,
+                               "crs": self.crs, "generated_at": self.generated_at}
+                              for o in self.outcomes])
+        findings = self.findings_frame()
+        findings["geometry"] = findings.geometry.apply(
+            lambda g: None if g is None else _as_storable(g))
+        return {FINDINGS_LAYER: findings, RULES_TABLE: rules,
+                AREAS_TABLE: pd.DataFrame([asdict(a) for a in self.areas])}
+
+    @classmethod
+    def from_tables(cls, findings: gpd.GeoDataFrame, rules: pd.DataFrame, areas: pd.DataFrame) -> "Report":
+        by_rule: dict[str, list[Finding]] = {}
+        for row in findings.itertuples():
+            by_rule.setdefault(row.rule_id, []).append(Finding(
+                row.rule_id, bool(row.passed), tuple(filter(None, (row.zone_ids or "").split(";"))),
+                None if pd.isna(row.measured) else float(row.measured), row.unit, row.target,
+                row.message_vi, row.message_en, row.geometry,
+                None if pd.isna(row.geodesic_ha) else float(row.geodesic_ha)))
+        outcomes = [RuleOutcome(r.rule_id, r.check, r.title_vi, r.title_en,
+                                [k for k in r.kinds.split(";") if k], by_rule.get(r.rule_id, []),
+                                r.error or None) for r in rules.itertuples()]
+        first = rules.iloc[0]
+        return cls(first["plan_vi"], first["plan_en"], first["crs"], first["generated_at"], outcomes,
+                   [KindArea(**row) for row in areas.to_dict("records")])
+
+
+def _as_storable(geom):
+    """A GeoPackage layer has one geometry type column; collections become their parts' union."""
+    if geom.geom_type == "GeometryCollection":
+        return shapely.union_all(shapely.get_parts(geom)) if not geom.is_empty else None
+    return geom
+
+
+def console_table(report: Report) -> str:
+    """A readable table: one line per rule, then each failing finding under it."""
+    lines = [f"{report.plan_vi} / {report.plan_en}",
+             f"CRS {report.crs} · {report.generated_at}", "",
+             "Diện tích theo loại vùng / Area by zone kind (ha: planar official · geodesic)"]
+    for a in report.areas:
+        lines.append(f"  {a.name_vi[:48]:<48} {fmt(a.planar_ha):>10} {fmt(a.geodesic_ha):>10}  ({a.features})")
+    lines += ["", f"{'Mã':<5} {'Kết quả':<9} Quy tắc / Rule"]
+    for o in report.outcomes:
+        mark = "ĐẠT" if o.passed else ("LỖI" if o.error else "KHÔNG ĐẠT")
+        lines.append(f"{o.rule_id:<5} {mark:<9} {o.title_vi} / {o.title_en}")
+        if o.error:
+            lines.append(f"                ! {o.error}")
+        for f in o.findings:
+            if not f.passed or len(o.findings) <= 3:
+                sign = "✓" if f.passed else "✗"
+                lines.append(f"                {sign} {f.message_vi}")
+                lines.append(f"                  {f.message_en}")
+    n_fail = len(report.failed_rules)
+    lines += ["", f"{len(report.outcomes) - n_fail}/{len(report.outcomes)} quy tắc đạt / rules pass; "
+                  f"{n_fail} không đạt / fail"]
+    return "\n".join(lines)

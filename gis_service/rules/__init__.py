@@ -1,0 +1,89 @@
+"""Rule checks, registered by name. Adding a check kind touches one place: its own function.
+
+A check takes the rule, its parsed params and the validation context, and returns findings.
+Checks that measure a few subjects (area per kind, distance, touching, containment) return one
+finding per subject, passed or not. Checks that look for violations among many features
+(validity, overlaps, gaps, outside the boundary, area per feature) return only the violations;
+the engine records a single passing finding when a rule returns none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ..config import Strict
+from ..crs import geodesic_ha
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    passed: bool
+    zone_ids: tuple[str, ...]
+    measured: float | None
+    unit: str
+    target: str
+    message_vi: str
+    message_en: str
+    geometry: BaseGeometry | None = None
+    geodesic_ha: float | None = None
+
+
+@dataclass
+class Context:
+    """What every check sees: zones (repaired copies) and other layers, all in the plan CRS."""
+
+    plan: object
+    zones: gpd.GeoDataFrame          # columns id, kind, geometry (repaired), area_ha
+    boundary: BaseGeometry
+    layers: dict[str, gpd.GeoDataFrame]
+    raw_zone_geometry: np.ndarray = field(default=None)  # as loaded, before repair
+
+    @property
+    def crs(self):
+        return self.zones.crs
+
+    def zones_of(self, kinds: list[str]) -> gpd.GeoDataFrame:
+        return self.zones[self.zones["kind"].isin(kinds)]
+
+    def layer_union(self, name: str) -> BaseGeometry:
+        return self._unions.setdefault(name, shapely.union_all(self.layers[name].geometry.values))
+
+    @cached_property
+    def _unions(self) -> dict:
+        return {}
+
+    def geodesic_ha(self, geom: BaseGeometry) -> float:
+        return float(geodesic_ha([geom], self.crs)[0])
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    params: type[Strict]
+    run: Callable[..., list[Finding]]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def register(name: str, params: type[Strict]):
+    def wrap(fn):
+        CHECKS[name] = Check(name, params, fn)
+        return fn
+    return wrap
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    """Numbers the way both languages read them here: 1,234.5 (the report is bilingual)."""
+    return f"{value:,.{digits}f}"
+
+
+from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)

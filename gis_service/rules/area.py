@@ -1,0 +1,76 @@
+"""Area targets in official hectares (planar, plan CRS), with the geodesic area beside them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import shapely
+from pydantic import model_validator
+
+from ..config import Strict
+from . import Context, Finding, fmt, register
+
+
+class AreaParams(Strict):
+    per: Literal["kind", "feature"] = "kind"
+    min_ha: float | None = None
+    max_ha: float | None = None
+
+    @model_validator(mode="after")
+    def _has_a_bound(self):
+        if self.min_ha is None and self.max_ha is None:
+            raise ValueError("give min_ha, max_ha or both")
+        if self.min_ha is not None and self.max_ha is not None and self.min_ha > self.max_ha:
+            raise ValueError("min_ha is above max_ha")
+        return self
+
+    def target(self) -> str:
+        if self.min_ha is not None and self.max_ha is not None:
+            return f"{fmt(self.min_ha, 0)}–{fmt(self.max_ha, 0)} ha"
+        if self.min_ha is not None:
+            return f"≥ {fmt(self.min_ha, 0)} ha"
+        return f"≤ {fmt(self.max_ha, 0)} ha"
+
+    def verdict(self, ha: float) -> tuple[bool, str, str]:
+        if self.min_ha is not None and ha < self.min_ha:
+            return False, f"dưới mức tối thiểu {fmt(self.min_ha, 0)} ha", \
+                f"is below the target minimum {fmt(self.min_ha, 0)} ha"
+        if self.max_ha is not None and ha > self.max_ha:
+            return False, f"vượt mức tối đa {fmt(self.max_ha, 0)} ha", \
+                f"is above the target maximum {fmt(self.max_ha, 0)} ha"
+        return True, f"đạt chỉ tiêu {self.target()}", f"meets the target {self.target()}"
+
+
+@register("area", AreaParams)
+def area(rule, params: AreaParams, ctx: Context) -> list[Finding]:
+    if params.per == "kind":
+        return [_kind_area(rule, params, ctx, kind) for kind in ctx.plan.kinds_of(rule)]
+    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
+    ha = zones["area_ha"].to_numpy()
+    failing = np.array([not params.verdict(a)[0] for a in ha], dtype=bool)
+    findings = []
+    for i in np.flatnonzero(failing):
+        zone = zones.iloc[i]
+        findings.append(_finding(rule, params, (zone["id"],), f"Vùng '{zone['id']}'",
+                                 f"Zone '{zone['id']}'", float(ha[i]), zone.geometry, ctx))
+    return findings
+
+
+def _kind_area(rule, params: AreaParams, ctx: Context, kind: str) -> Finding:
+    """Area of a kind is the area of the union of its features: overlaps are not counted twice."""
+    zones = ctx.zones_of([kind])
+    union = shapely.union_all(zones.geometry.values)
+    spec = ctx.plan.zone_kinds[kind]
+    return _finding(rule, params, tuple(zones["id"]), spec.name_vi, spec.name_en,
+                    union.area / 10_000, union, ctx)
+
+
+def _finding(rule, params, ids, label_vi, label_en, ha, geom, ctx: Context) -> Finding:
+    passed, why_vi, why_en = params.verdict(ha)
+    geodesic = ctx.geodesic_ha(geom) if not geom.is_empty else 0.0
+    return Finding(
+        rule.id, passed, ids, round(ha, 4), "ha", params.target(),
+        f"{label_vi}: {fmt(ha, 1)} ha (trắc địa {fmt(geodesic, 1)} ha) {why_vi}",
+        f"{label_en}: {fmt(ha, 1)} ha (geodesic {fmt(geodesic, 1)} ha) {why_en}",
+        None if passed else geom, round(geodesic, 4))

@@ -1,0 +1,69 @@
+"""Overlap checks: a matrix between zone kinds, and zones against another layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from ..config import Strict
+from . import Context, Finding, fmt, register
+
+
+class OverlapMatrixParams(Strict):
+    tolerance_m2: float = 0.0
+    allowed: list[tuple[str, str]] = []  # kind pairs that may overlap (e.g. reserve + temporary farming)
+
+
+@register("overlap_matrix", OverlapMatrixParams)
+def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Finding]:
+    """Every pair of zones of the rule's kinds, the same kind included, must not overlap
+    by more than the tolerance, unless their pair of kinds is explicitly allowed."""
+    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
+    geoms = zones.geometry.values
+    left, right = zones.sindex.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    allowed = {frozenset(p) for p in params.allowed}
+    kinds = zones["kind"].to_numpy()
+    not_allowed = np.array([frozenset((kinds[a], kinds[b])) not in allowed
+                            for a, b in zip(left, right)], dtype=bool)
+    left, right = left[not_allowed], right[not_allowed]
+    overlaps = shapely.intersection(geoms[left], geoms[right])
+    areas = shapely.area(overlaps)
+    ids = zones["id"].to_numpy()
+    findings = []
+    for k in np.flatnonzero(areas > params.tolerance_m2):
+        a, b = ids[left[k]], ids[right[k]]
+        findings.append(Finding(
+            rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
+            f"chồng lấn ≤ {fmt(params.tolerance_m2, 0)} m² / overlap ≤ {fmt(params.tolerance_m2, 0)} m²",
+            f"Vùng '{a}' ({kinds[left[k]]}) chồng lấn vùng '{b}' ({kinds[right[k]]}) "
+            f"{fmt(areas[k] / 10_000, 2)} ha",
+            f"Zone '{a}' ({kinds[left[k]]}) overlaps zone '{b}' ({kinds[right[k]]}) by "
+            f"{fmt(areas[k] / 10_000, 2)} ha",
+            overlaps[k]))
+    return findings
+
+
+class LayerOverlapParams(Strict):
+    layer: str
+    tolerance_m2: float = 0.0
+
+
+@register("no_overlap_with_layer", LayerOverlapParams)
+def no_overlap_with_layer(rule, params: LayerOverlapParams, ctx: Context) -> list[Finding]:
+    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
+    other = ctx.layer_union(params.layer)
+    overlaps = shapely.intersection(zones.geometry.values, other)
+    areas = shapely.area(overlaps)
+    findings = []
+    for i in np.flatnonzero(areas > params.tolerance_m2):
+        zid = zones["id"].iloc[i]
+        findings.append(Finding(
+            rule.id, False, (zid,), round(float(areas[i]) / 10_000, 4), "ha",
+            f"chồng lấn lớp {params.layer} ≤ {fmt(params.tolerance_m2, 0)} m² / "
+            f"overlap with {params.layer} ≤ {fmt(params.tolerance_m2, 0)} m²",
+            f"Vùng '{zid}' chồng lấn lớp {params.layer} {fmt(areas[i] / 10_000, 2)} ha",
+            f"Zone '{zid}' overlaps layer {params.layer} by {fmt(areas[i] / 10_000, 2)} ha",
+            overlaps[i]))
+    return findings

@@ -1,0 +1,60 @@
+"""Typed settings from environment variables prefixed GIS_SERVICE_, read and validated once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "GIS_SERVICE_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    layers_dir: Path = PROJECT_ROOT / "layers"
+    store: Path = PROJECT_ROOT / "var" / "store.gpkg"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    write_token: str = ""
+    upload_max_bytes: int = 50 * 1024 * 1024
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def catalog_file(self) -> Path:
+        return self.layers_dir / "catalog.yaml"
+
+    @property
+    def plan_file(self) -> Path:
+        return self.layers_dir / "plan.yaml"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Build settings from GIS_SERVICE_* variables; keyword overrides win."""
+        environ = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("layers_dir", "store"):
+            if key in values:
+                values[key] = Path(values[key])
+        return cls(**values)
+
+
+def _convert(name: str, raw: str, type_name: str):
+    if type_name == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise InputError(f"must be a whole number, got {raw!r}", field=PREFIX + name.upper()) from None
+    if type_name == "Path":
+        return Path(raw)
+    return raw

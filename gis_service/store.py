@@ -1,0 +1,90 @@
+"""The store: every layer and the last validation results. One small interface; GeoPackage is the
+embedded default. Every write is atomic: it goes to a temporary file that then replaces the store,
+so a failed write leaves the previous store exactly as it was."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from .errors import NotFound
+
+CATALOG_TABLE = "layer_catalog"
+
+
+class Store(Protocol):
+    def exists(self) -> bool: ...
+    def layer_names(self) -> list[str]: ...
+    def read_layer(self, name: str, bbox: tuple | None = None) -> gpd.GeoDataFrame: ...
+    def read_table(self, name: str) -> pd.DataFrame: ...
+    def write(self, layers: dict[str, pd.DataFrame], *, descriptions: dict[str, str] | None = None,
+              replace_all: bool = False) -> None: ...
+
+
+class GeoPackageStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"GeoPackageStore({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def layer_names(self) -> list[str]:
+        if not self.exists():
+            return []
+        return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+
+    def _require(self, name: str) -> None:
+        if name not in self.layer_names():
+            raise NotFound(f"layer {name!r} is not in the store {self.path}"
+                           + ("" if self.exists() else " (the store has not been built: run gis-service build)"))
+
+    def read_layer(self, name: str, bbox: tuple | None = None) -> gpd.GeoDataFrame:
+        self._require(name)
+        return gpd.read_file(self.path, layer=name, bbox=bbox, engine="pyogrio")
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        self._require(name)
+        return pyogrio.read_dataframe(self.path, layer=name, read_geometry=False)
+
+    def layer_description(self, name: str) -> str:
+        self._require(name)
+        return (pyogrio.read_info(self.path, layer=name).get("layer_metadata") or {}).get("DESCRIPTION", "")
+
+    def write(self, layers: dict[str, pd.DataFrame], *, descriptions: dict[str, str] | None = None,
+              replace_all: bool = False) -> None:
+        """Write (or overwrite) ``layers``; with ``replace_all`` the store holds only these."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
+        tmp.unlink(missing_ok=True)
+        try:
+            if self.exists() and not replace_all:
+                shutil.copy2(self.path, tmp)
+            for name, frame in layers.items():
+                options = {"OVERWRITE": "YES"}
+                if descriptions and name in descriptions:
+                    options["DESCRIPTION"] = descriptions[name]
+                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", layer_options=options,
+                                        promote_to_multi=isinstance(frame, gpd.GeoDataFrame)
+                                        and _is_polygonal(frame))
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _is_polygonal(frame: gpd.GeoDataFrame) -> bool:
+    types = set(frame.geometry.geom_type.dropna())
+    return bool(types) and types <= {"Polygon", "MultiPolygon"}
+
+
+def open_store(settings) -> Store:
+    """The store named by the settings. One per app, not per request."""
+    return GeoPackageStore(settings.store)

@@ -1,0 +1,34 @@
+"""The Flask app: thin views over the core. ``create_app`` builds it; nothing happens at import."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from ..errors import InputError, NotFound, Unauthorized
+from ..settings import PROJECT_ROOT, Settings
+from ..store import open_store
+
+#: one mapping from exception type to HTTP status: deep code raises, one handler answers
+HTTP_STATUS = {InputError: 400, Unauthorized: 401, NotFound: 404}
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "web" / "templates"),
+                static_folder=str(PROJECT_ROOT / "web" / "static"))
+    app.config["SETTINGS"] = settings
+    app.config["STORE"] = open_store(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes
+
+    for exc_type, status in HTTP_STATUS.items():
+        app.register_error_handler(exc_type, _json_error(status))
+
+    from . import health
+    app.register_blueprint(health.bp)
+    return app
+
+
+def _json_error(status: int):
+    def handler(err):
+        return jsonify({"error": str(err), "status": status}), status
+    return handler

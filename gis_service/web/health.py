@@ -1,0 +1,13 @@
+"""Liveness: the public display polls this to recover by itself when the server restarts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    store = current_app.config["STORE"]
+    return jsonify({"status": "ok", "store": str(store.path), "layers": len(store.layer_names())})
