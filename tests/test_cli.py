@@ -1,0 +1,182 @@
+"""The command line on the shipped layers and on bad input: exit codes, messages, store untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+import yaml
+from shapely.geometry import Polygon
+
+from gis_service.cli import main
+
+ZONES = "illustrative/draft_zones.geojson"
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def built(tmp_path, layers_copy, capsys):
+    store = tmp_path / "out" / "store.gpkg"
+    assert run(capsys, "--store", str(store), "--layers", str(layers_copy), "build")[0] == 0
+    return store, layers_copy
+
+
+def test_validate_shipped_draft_fails_two_rules_on_purpose(built, capsys):
+    store, layers = built
+    code, out, _ = run(capsys, "--store", str(store), "--layers", str(layers), "validate", "--json")
+    assert code == 1
+    report = json.loads(out)
+    failed = {r["rule_id"] for r in report["rules"] if not r["passed"]}
+    assert failed == {"R03", "R11"}
+    assert len(report["rules"]) - len(failed) >= 10  # most rules pass
+    # the hub's official hectares, measured independently from the source file
+    zones = gpd.read_file(layers / ZONES)
+    hub_ha = zones[zones["kind"] == "produce_hub"].to_crs("EPSG:5899").area.sum() / 10_000
+    (r03,) = [r for r in report["rules"] if r["rule_id"] == "R03"]
+    assert r03["findings"][0]["measured"] == pytest.approx(hub_ha, rel=1e-6)
+    assert r03["findings"][0]["geodesic_ha"] == pytest.approx(hub_ha, rel=2e-3)
+    (r11,) = [r for r in report["rules"] if r["rule_id"] == "R11"]
+    assert [f["zone_ids"] for f in r11["findings"] if not f["passed"]] == [["SR-03"]]
+
+
+def test_console_table_and_violations_file(built, tmp_path, capsys):
+    store, layers = built
+    out_file = tmp_path / "violations.gpkg"
+    code, out, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate",
+                         "--violations", str(out_file))
+    assert code == 1
+    assert "KHÔNG ĐẠT" in out and "R03" in out and "11/13" in out
+    assert "[13/13]" in err  # progress on stderr
+    violations = gpd.read_file(out_file)
+    assert sorted(violations["rule_id"]) == ["R03", "R11"]
+    assert all(violations.geometry.notna())
+
+
+def test_real_process_exit_code(built):
+    store, layers = built
+    proc = subprocess.run([sys.executable, "-m", "gis_service.cli", "--store", str(store), "--layers",
+                           str(layers), "-q", "validate"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "R11" in proc.stdout
+
+
+def test_validate_before_build_is_bad_input(tmp_path, capsys):
+    code, _, err = run(capsys, "--store", str(tmp_path / "none.gpkg"), "validate")
+    assert code == 2 and "gis-service build" in err
+
+
+# -- bad input: exit 2, the file, feature and field named, the store unchanged ------------------
+
+def _rebuild(capsys, store, layers):
+    before = digest(store)
+    code, _, err = run(capsys, "--store", str(store), "--layers", str(layers), "build")
+    assert code == 2
+    assert digest(store) == before, "a failed build changed the store"
+    return err
+
+
+def test_broken_geojson(built, capsys):
+    store, layers = built
+    (layers / ZONES).write_text('{"type": "FeatureCollection", "features": [{"type": ', encoding="utf-8")
+    err = _rebuild(capsys, store, layers)
+    assert "draft_zones.geojson" in err and "cannot be read" in err
+
+
+def test_layer_with_no_crs_is_refused_unless_named(built, tmp_path, capsys):
+    store, layers = built
+    homes = gpd.read_file(layers / "illustrative" / "residential.geojson")  # EPSG:5899
+    homes[["name_vi", "geometry"]].to_file(layers / "illustrative" / "nocrs.shp", engine="pyogrio")
+    (layers / "illustrative" / "nocrs.prj").unlink()
+    catalog = yaml.safe_load((layers / "catalog.yaml").read_text(encoding="utf-8"))
+    (entry,) = [e for e in catalog["layers"] if e["name"] == "residential"]
+    entry["file"] = "illustrative/nocrs.shp"
+    (layers / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    err = _rebuild(capsys, store, layers)
+    assert "nocrs.shp" in err and "field 'crs'" in err
+    entry["crs"] = "EPSG:5899"  # the user names it: accepted
+    (layers / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    assert run(capsys, "--store", str(store), "--layers", str(layers), "build")[0] == 0
+
+
+def test_empty_layer(built, capsys):
+    store, layers = built
+    (layers / ZONES).write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    err = _rebuild(capsys, store, layers)
+    assert "draft_zones.geojson" in err and "empty" in err
+
+
+def test_zone_with_unknown_kind_names_feature_and_field(built, capsys):
+    store, layers = built
+    zones = gpd.read_file(layers / ZONES)
+    zones.loc[zones["id"] == "SR-02", "kind"] = "durain_farming"
+    zones.to_file(layers / ZONES, driver="GeoJSON", engine="pyogrio")
+    err = _rebuild(capsys, store, layers)
+    assert "draft_zones.geojson" in err and "'SR-02'" in err and "field 'kind'" in err
+
+
+def test_zone_missing_a_value(built, capsys):
+    store, layers = built
+    zones = gpd.read_file(layers / ZONES)
+    zones.loc[zones["id"] == "NS-01", "name_vi"] = None
+    zones.to_file(layers / ZONES, driver="GeoJSON", engine="pyogrio")
+    err = _rebuild(capsys, store, layers)
+    assert "'NS-01'" in err and "field 'name_vi'" in err
+
+
+@pytest.mark.parametrize("edit, feature, field", [
+    (lambda p: p["rules"][2]["params"].update({"mx_ha": 500}), "'R03'", "params.mx_ha"),
+    (lambda p: p["rules"][3].update({"zone": ["hightech_agri"]}), "'R04'", "zone"),
+    (lambda p: p["rules"][2].update({"zones": ["produce_hubb"]}), "'R03'", "zones"),
+    (lambda p: p["rules"][5]["params"]["allowed"].append(["bauxite_reserve", "rubber"]), "'R06'", "params"),
+    (lambda p: p["zone_kinds"]["admin_centre"].update({"colour": "#ff0000"}), "'admin_centre'", "colour"),
+])
+def test_plan_file_errors(built, capsys, edit, feature, field):
+    store, layers = built
+    plan = yaml.safe_load((layers / "plan.yaml").read_text(encoding="utf-8"))
+    edit(plan)
+    (layers / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    before = digest(store)
+    for command in ("build", "validate"):
+        code, _, err = run(capsys, "--store", str(store), "--layers", str(layers), command)
+        assert code == 2, err
+        assert "plan.yaml" in err and feature in err and f"field '{field}'" in err, err
+    assert digest(store) == before
+
+
+# -- faulty geometry is not bad input: a violation, and every other rule still runs --------------
+
+def test_bow_tie_and_zone_outside_are_violations(built, capsys):
+    store, layers = built
+    zones = gpd.read_file(layers / ZONES).to_crs("EPSG:5899")
+    x, y = 432_000, 1_300_000  # a bow-tie 400 m across, inside the commune, clear of other zones
+    zones.loc[zones["id"] == "SR-03", "geometry"] = Polygon(
+        [(x, y), (x + 400, y + 400), (x + 400, y), (x, y + 400), (x, y)])
+    ns = zones["id"] == "NS-01"  # the hub pushed 30 km east, far outside the commune
+    zones.loc[ns, "geometry"] = zones.loc[ns, "geometry"].translate(30_000, 0)
+    zones.to_file(layers / ZONES, driver="GeoJSON", engine="pyogrio")
+    assert run(capsys, "--store", str(store), "--layers", str(layers), "build")[0] == 0
+    code, out, _ = run(capsys, "--store", str(store), "--layers", str(layers), "validate", "--json")
+    assert code == 1
+    rules = {r["rule_id"]: r for r in json.loads(out)["rules"]}
+    (bow,) = [f for f in rules["R01"]["findings"] if not f["passed"]]
+    assert bow["zone_ids"] == ["SR-03"] and "Self-intersection" in bow["message_en"]
+    assert bow["geometry"]["coordinates"] == pytest.approx([x + 200, y + 200])
+    assert bow["measured"] == pytest.approx(8.0)  # two triangles 400 × 200 / 2 = 2 × 4 ha
+    (outside,) = [f for f in rules["R02"]["findings"] if not f["passed"]]
+    hub = gpd.read_file(layers / ZONES)
+    hub_ha = hub[hub["id"] == "NS-01"].to_crs("EPSG:5899").area.iloc[0] / 10_000
+    assert outside["zone_ids"] == ["NS-01"] and outside["measured"] == pytest.approx(hub_ha, rel=1e-6)
+    assert all(r["error"] is None for r in rules.values())  # nothing stopped on the bad polygon
+    assert len(rules) == 13

@@ -1,0 +1,81 @@
+"""The store writes atomically; any CRS GDAL reads is reprojected; both VN-2000 zones work."""
+
+from __future__ import annotations
+
+import hashlib
+
+import geopandas as gpd
+import pytest
+import yaml
+
+from gis_service.build import build_store, load_inputs
+from gis_service.errors import InputError
+from gis_service.settings import Settings
+from gis_service.store import GeoPackageStore
+from gis_service.validate import load_report, save_report, validate_store
+
+
+def test_failed_write_leaves_store_as_it_was(settings):
+    store = GeoPackageStore(settings.store)
+    before = hashlib.sha256(settings.store.read_bytes()).hexdigest()
+    good = gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([430_000], [1_290_000]), crs="EPSG:5899")
+    # the first layer is written to the temporary file, then the second write fails
+    with pytest.raises(Exception):
+        store.write({"new_layer": good, "bad": "not a data frame"})
+    assert hashlib.sha256(settings.store.read_bytes()).hexdigest() == before
+    assert "new_layer" not in store.layer_names()
+    assert not list(settings.store.parent.glob(".*tmp*"))  # no temporary file left behind
+
+
+def test_report_round_trips_through_the_store(settings):
+    store = GeoPackageStore(settings.store)
+    _, plan = load_inputs(settings)
+    report = validate_store(store, plan)
+    save_report(store, report)
+    again = load_report(store)
+    assert [(o.rule_id, o.passed) for o in again.outcomes] == [(o.rule_id, o.passed) for o in report.outcomes]
+    assert [a.planar_ha for a in again.areas] == pytest.approx([a.planar_ha for a in report.areas])
+    assert again.rules_for_zone("SR-03", "durian_farming")
+
+
+def _point_zones_at(layers, path, crs):
+    zones = gpd.read_file(layers / "illustrative" / "draft_zones.geojson").to_crs(crs)
+    zones.to_file(layers / path, engine="pyogrio")
+    catalog = yaml.safe_load((layers / "catalog.yaml").read_text(encoding="utf-8"))
+    next(e for e in catalog["layers"] if e["name"] == "zones")["file"] = path
+    (layers / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.mark.parametrize("crs", ["EPSG:9212", "EPSG:32648", "EPSG:4326"])
+def test_zones_in_another_crs_give_the_same_hectares(layers_copy, tmp_path, crs):
+    _point_zones_at(layers_copy, "zones_other.gpkg", crs)
+    settings = Settings(layers_dir=layers_copy, store=tmp_path / "s.gpkg")
+    store = GeoPackageStore(settings.store)
+    build_store(settings, store)
+    _, plan = load_inputs(settings)
+    areas = {a.kind: a.planar_ha for a in validate_store(store, plan).areas}
+    source = gpd.read_file(layers_copy / "illustrative" / "draft_zones.geojson")  # EPSG:5899, as drawn
+    expected = source.dissolve("kind").area / 10_000
+    for kind, ha in expected.items():
+        assert areas[kind] == pytest.approx(ha, abs=0.01)
+
+
+def test_plan_in_the_old_binh_phuoc_zone(layers_copy, tmp_path):
+    plan_file = layers_copy / "plan.yaml"
+    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace("crs: EPSG:5899", "crs: EPSG:9212"),
+                         encoding="utf-8")
+    settings = Settings(layers_dir=layers_copy, store=tmp_path / "s.gpkg")
+    store = GeoPackageStore(settings.store)
+    build_store(settings, store)
+    boundary = store.read_layer("commune_boundary")
+    assert boundary.crs.to_epsg() == 9212
+    assert boundary.area.iloc[0] / 10_000 == pytest.approx(22_209.6, abs=0.1)
+
+
+def test_other_plan_crs_refused(layers_copy, tmp_path):
+    plan_file = layers_copy / "plan.yaml"
+    plan_file.write_text(plan_file.read_text(encoding="utf-8").replace("crs: EPSG:5899", "crs: EPSG:3857"),
+                         encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_inputs(Settings(layers_dir=layers_copy, store=tmp_path / "s.gpkg"))
+    assert err.value.field == "crs" and "plan.yaml" in err.value.file
