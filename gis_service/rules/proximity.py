@@ -18,39 +18,42 @@ class TouchParams(Strict):
 def touches_layer(rule, params: TouchParams, ctx: Context) -> list[Finding]:
     """Length of the other layer's edge (e.g. the lake shore) lying along the zone, within a tolerance."""
     edge = ctx.layer_union(params.layer).boundary
+    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
+    shared = shapely.intersection(edge, shapely.buffer(zones.geometry.values, params.tolerance_m))
+    lengths = shapely.length(shared)
     findings = []
-    for _, zone in ctx.zones_of(ctx.plan.kinds_of(rule)).iterrows():
-        shared = edge.intersection(zone.geometry.buffer(params.tolerance_m))
-        length = shared.length
-        passed = length >= params.min_length_m
+    for zid, geom, part, length in zip(zones["id"], zones.geometry.values, shared, lengths):
+        passed = bool(length >= params.min_length_m)
         findings.append(Finding(
-            rule.id, passed, (zone["id"],), round(length, 1), "m",
+            rule.id, passed, (zid,), round(float(length), 1), "m",
             f"≥ {fmt(params.min_length_m, 0)} m",
-            f"Vùng '{zone['id']}' giáp {params.layer} dọc {fmt(length, 0)} m "
+            f"Vùng '{zid}' giáp {params.layer} dọc {fmt(length, 0)} m "
             f"({'đạt' if passed else 'chưa đạt'} ≥ {fmt(params.min_length_m, 0)} m)",
-            f"Zone '{zone['id']}' borders {params.layer} along {fmt(length, 0)} m "
+            f"Zone '{zid}' borders {params.layer} along {fmt(length, 0)} m "
             f"({'meets' if passed else 'short of'} ≥ {fmt(params.min_length_m, 0)} m)",
-            None if passed else (shared if not shared.is_empty else zone.geometry.boundary)))
+            None if passed else (part if not part.is_empty else geom.boundary)))
     return findings
 
 
 def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: bool) -> list[Finding]:
     other = ctx.layer_union(layer)
-    findings = []
-    for _, zone in ctx.zones_of(ctx.plan.kinds_of(rule)).iterrows():
-        dist = zone.geometry.distance(other)
-        passed = dist <= limit if within else dist >= limit
-        if within:
-            where = shapely.shortest_line(zone.geometry, other)
-            target = f"≤ {fmt(limit, 0)} m"
-        else:  # the part of the zone that is too close
-            where = zone.geometry.intersection(other.buffer(limit))
-            target = f"≥ {fmt(limit, 0)} m"
+    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
+    geoms = zones.geometry.values
+    dists = shapely.distance(geoms, other)
+    target = f"≤ {fmt(limit, 0)} m" if within else f"≥ {fmt(limit, 0)} m"
+    findings, too_near = [], None
+    for zid, geom, dist in zip(zones["id"], geoms, dists):
+        passed = bool(dist <= limit if within else dist >= limit)
+        where = None
+        if not passed and within:  # the way to the layer
+            where = shapely.shortest_line(geom, other)
+        elif not passed:  # the part of the zone that is too close
+            too_near = too_near if too_near is not None else other.buffer(limit)
+            where = geom.intersection(too_near)
         findings.append(Finding(
-            rule.id, passed, (zone["id"],), round(dist, 1), "m", target,
-            f"Vùng '{zone['id']}' cách {layer} {fmt(dist, 0)} m (yêu cầu {target})",
-            f"Zone '{zone['id']}' is {fmt(dist, 0)} m from {layer} (required {target})",
-            None if passed else where))
+            rule.id, passed, (zid,), round(float(dist), 1), "m", target,
+            f"Vùng '{zid}' cách {layer} {fmt(dist, 0)} m (yêu cầu {target})",
+            f"Zone '{zid}' is {fmt(dist, 0)} m from {layer} (required {target})", where))
     return findings
 
 
