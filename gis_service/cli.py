@@ -1,4 +1,4 @@
-"""Command line: gis-service build | validate | serve.
+"""Command line: gis-service build | validate | serve | import-neighbour | edgematch | export.
 
 Exit codes: 0 every rule passes (or the command succeeded), 1 a rule fails, 2 bad input.
 """
@@ -84,6 +84,46 @@ def cmd_serve(args, settings: Settings) -> int:
     return serve(settings, host=args.host, port=args.port)
 
 
+def cmd_import_neighbour(args, settings: Settings) -> int:
+    from .build import load_inputs
+    from .edgematch import import_neighbour
+
+    _, plan = load_inputs(settings)
+    added = import_neighbour(open_store(settings), Path(args.file), plan.crs, name=args.name,
+                             assume_crs=args.crs)
+    names = ", ".join(added[added["source_file"] == Path(args.file).name]["name"])
+    print(f"Đã nhập ranh giới / Imported boundary: {names} ← {args.file}")
+    return EXIT_OK
+
+
+def cmd_edgematch(args, settings: Settings) -> int:
+    from .edgematch import edgematch_store, pieces_frame, report_text, summary_frame
+
+    store = open_store(settings)
+    results = edgematch_store(store, tolerance_m=args.tolerance)
+    if args.output:
+        frame = pieces_frame(results, store.read_layer("commune_boundary").crs)
+        try:
+            frame.to_file(args.output, engine="pyogrio")
+        except Exception as exc:
+            raise InputError(f"cannot write the edge-matching pieces: {exc}", file=args.output) from None
+    if args.json:
+        print(summary_frame(results).to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        print(report_text(results))
+    return EXIT_OK
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from .export import export
+
+    data, filename, _ = export(open_store(settings), args.layer, args.format, args.crs)
+    out = Path(args.output or filename)
+    out.write_bytes(data)
+    print(f"{out} ({len(data):,} bytes)")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gis-service", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -97,6 +137,23 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the full report as JSON")
     validate.add_argument("--violations", metavar="FILE", help="write violation geometries (.gpkg, .geojson, …)")
     validate.set_defaults(func=cmd_validate)
+    imp = sub.add_parser("import-neighbour", help="import a neighbouring commune's boundary file "
+                         "(GeoPackage, GeoJSON, zipped Shapefile; any CRS GDAL reads)")
+    imp.add_argument("file")
+    imp.add_argument("--name", help="the commune's name (default: the file's name field)")
+    imp.add_argument("--crs", help="CRS to assume when the file has none, e.g. EPSG:9212")
+    imp.set_defaults(func=cmd_import_neighbour)
+    em = sub.add_parser("edgematch", help="overlaps, gaps and agreed border with each neighbour")
+    em.add_argument("--tolerance", type=float, default=10.0, help="agreement tolerance in m (default 10)")
+    em.add_argument("--json", action="store_true", help="print the summary as JSON")
+    em.add_argument("--output", metavar="FILE", help="write overlap and gap polygons (.gpkg, .geojson, …)")
+    em.set_defaults(func=cmd_edgematch)
+    exp = sub.add_parser("export", help="download a layer or the whole plan (gpkg, geojson, shp)")
+    exp.add_argument("layer", help="a layer name, or 'plan' for every published layer")
+    exp.add_argument("--format", default="gpkg", choices=["gpkg", "geojson", "shp"])
+    exp.add_argument("--crs", default="plan", help="'plan' (the plan's VN-2000 TM-3 zone) or 'wgs84'")
+    exp.add_argument("--output", metavar="FILE")
+    exp.set_defaults(func=cmd_export)
     serve = sub.add_parser("serve", help="serve the map and the API (waitress)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
