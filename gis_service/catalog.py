@@ -27,16 +27,17 @@ class LayerEntry(Strict):
     source: str
     licence: str = "not stated"
     illustrative: bool
+    notes: str = ""
 
     @property
     def description(self) -> str:
         mark = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}. " if self.illustrative else ""
-        return f"{mark}{self.title_vi} / {self.title_en}. Source: {self.source}. Licence: {self.licence}."
+        notes = f" {self.notes}" if self.notes else ""
+        return f"{mark}{self.title_vi} / {self.title_en}. Source: {self.source}. Licence: {self.licence}.{notes}"
 
 
 class Catalog(Strict):
     layers: list[LayerEntry]
-    landuse_code_source: str
 
     def entry(self, name: str) -> LayerEntry:
         for e in self.layers:

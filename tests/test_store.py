@@ -79,3 +79,15 @@ def test_other_plan_crs_refused(layers_copy, tmp_path):
     with pytest.raises(InputError) as err:
         load_inputs(Settings(layers_dir=layers_copy, store=tmp_path / "s.gpkg"))
     assert err.value.field == "crs" and "plan.yaml" in err.value.file
+
+
+def test_store_metadata_marks_illustrative_layers_and_names_the_code_source(settings):
+    store = GeoPackageStore(settings.store)
+    catalog = store.read_table("layer_catalog").set_index("name")
+    for name, row in catalog.iterrows():
+        description = store.layer_description(name)
+        assert ("MINH HỌA / ILLUSTRATIVE" in description) == bool(row["illustrative"]), name
+    assert {"thac_mo_lake", "residential", "commune_seat", "zones", "remaining_land"} <= set(
+        catalog.index[catalog["illustrative"].astype(bool)])
+    assert "Thông tư 08/2024/TT-BTNMT" in store.layer_description("zones")
+    assert "lamngockhuong/vietnam-3d-map" in store.layer_description("commune_boundary")
