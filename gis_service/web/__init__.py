@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import health
     app.register_blueprint(health.bp)
+    from . import ogcapi
+    app.register_blueprint(ogcapi.bp)
     return app
 
 

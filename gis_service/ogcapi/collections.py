@@ -1,0 +1,103 @@
+"""The published collections: every spatial layer of the store, with its title, source, licence
+and the MINH HỌA / ILLUSTRATIVE mark from the store's layer catalog, plus the edge-matching
+result computed on request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import geopandas as gpd
+import pandas as pd
+
+from ..catalog import ILLUSTRATIVE_MARK_EN, ILLUSTRATIVE_MARK_VI
+from ..errors import NotFound
+from ..store import CATALOG_TABLE, Store
+
+EDGEMATCH_COLLECTION = "edgematch"
+#: layers the store keeps that are not map data
+NON_SPATIAL = {CATALOG_TABLE, "validation_rules", "zone_areas"}
+#: the layers that make up "the plan" in downloads
+PLAN_LAYERS = ("commune_boundary", "zones", "remaining_land", "validation_findings")
+#: layers the store computes that the catalog does not describe
+EXTRA_META = {
+    "validation_findings": ("Kết quả kiểm tra quy hoạch (vi phạm và đạt)",
+                            "Plan validation findings (violations and passes)",
+                            "computed by gis-service validate from the zones and plan.yaml"),
+    "imported_neighbours": ("Ranh giới do xã giáp ranh gửi", "Boundaries sent by neighbouring communes",
+                            "uploaded by neighbouring communes (gis-service import-neighbour)"),
+    EDGEMATCH_COLLECTION: ("So khớp ranh giới: chồng lấn và khe hở với xã giáp ranh",
+                           "Edge-matching: overlaps and gaps with neighbouring communes",
+                           "computed on request from commune_boundary and the neighbours"),
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title_vi: str
+    title_en: str
+    source: str
+    licence: str
+    illustrative: bool
+    read: Callable[[], gpd.GeoDataFrame]
+
+    @property
+    def title(self) -> str:
+        return f"{self.title_vi} / {self.title_en}"
+
+    @property
+    def description(self) -> str:
+        mark = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}: dữ liệu minh họa, không phải số liệu " \
+               "chính thức / invented for demonstration, not official data. " if self.illustrative else ""
+        return f"{mark}{self.title}. Nguồn / Source: {self.source}. Giấy phép / Licence: {self.licence}."
+
+
+def collections(store: Store) -> dict[str, Collection]:
+    """Every published collection by id, in the store's layer order."""
+    names = store.layer_names()
+    catalog = _catalog_rows(store, names)
+    out: dict[str, Collection] = {}
+    for name in names:
+        if name in NON_SPATIAL:
+            continue
+        row = catalog.get(name)
+        if row is not None:
+            meta = (row["title_vi"], row["title_en"], row["source"], row["licence"], bool(row["illustrative"]))
+        else:
+            vi, en, source = EXTRA_META.get(name, (name, name, "computed"))
+            zones_illustrative = bool(catalog.get("zones", {}).get("illustrative", True))
+            meta = (vi, en, source, "project", zones_illustrative and name == "validation_findings")
+        out[name] = Collection(name, *meta, read=_reader(store, name))
+    if "neighbours" in names and "commune_boundary" in names:
+        vi, en, source = EXTRA_META[EDGEMATCH_COLLECTION]
+        admin = catalog.get("commune_boundary", {})
+        out[EDGEMATCH_COLLECTION] = Collection(EDGEMATCH_COLLECTION, vi, en,
+                                               f"{source}; boundaries: {admin.get('source', '')}",
+                                               admin.get("licence", "not stated"), False,
+                                               read=lambda: _edgematch_frame(store))
+    return out
+
+
+def collection(store: Store, collection_id: str) -> Collection:
+    found = collections(store).get(collection_id)
+    if found is None:
+        raise NotFound(f"no collection {collection_id!r} / không có tập dữ liệu {collection_id!r}")
+    return found
+
+
+def _catalog_rows(store: Store, names: list[str]) -> dict[str, dict]:
+    if CATALOG_TABLE not in names:
+        return {}
+    table: pd.DataFrame = store.read_table(CATALOG_TABLE)
+    return {row["name"]: row for row in table.to_dict("records")}
+
+
+def _reader(store: Store, name: str) -> Callable[[], gpd.GeoDataFrame]:
+    return lambda: store.read_layer(name)
+
+
+def _edgematch_frame(store: Store) -> gpd.GeoDataFrame:
+    from ..edgematch import edgematch_store, pieces_frame
+
+    return pieces_frame(edgematch_store(store), store.read_layer("commune_boundary").crs)

@@ -1,0 +1,111 @@
+"""The JSON documents of the API: landing page, conformance, collections, items, one feature.
+``base`` is the API's absolute root URL (e.g. http://host/ogcapi), given by the web layer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from ..store import Store
+from .collections import Collection, collections
+from .query import SUPPORTED_CRS, ItemsQuery, crs_uri, extent_crs84, feature_by_id, features, select
+
+TITLE_VI = "Dữ liệu mở xã Nghĩa Trung (Đồng Nai)"
+TITLE_EN = "Nghĩa Trung commune (Đồng Nai) open data"
+GEOJSON, JSON, HTML = "application/geo+json", "application/json", "text/html"
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+
+
+def _link(href: str, rel: str, type_: str, title: str) -> dict:
+    return {"href": href, "rel": rel, "type": type_, "title": title}
+
+
+def landing(base: str) -> dict:
+    return {
+        "title": f"{TITLE_VI} / {TITLE_EN}",
+        "description": "OGC API – Features: ranh giới xã, các vùng quy hoạch, kết quả kiểm tra và "
+                       "bản đồ nền / commune boundary, zones, validation results and basemap layers. "
+                       "Hệ tọa độ / CRS: CRS84, EPSG:4326, VN-2000 TM-3 EPSG:5899 and EPSG:9212.",
+        "links": [
+            _link(f"{base}/?f=json", "self", JSON, "Trang này / This document"),
+            _link(f"{base}/?f=html", "alternate", HTML, "Trang này dạng HTML / This document as HTML"),
+            _link(f"{base}/api", "service-desc", OPENAPI_JSON, "Định nghĩa API / The API definition (OpenAPI 3.0)"),
+            _link(f"{base}/api?f=html", "service-doc", HTML, "Tài liệu API / The API documentation"),
+            _link(f"{base}/conformance", "conformance", JSON, "Các chuẩn tuân thủ / Conformance classes"),
+            _link(f"{base}/collections", "data", JSON, "Các tập dữ liệu / Collections"),
+        ],
+    }
+
+
+def conformance() -> dict:
+    return {"conformsTo": CONFORMANCE}
+
+
+def collection_doc(c: Collection, base: str, frame=None) -> dict:
+    frame = c.read() if frame is None else frame
+    href = f"{base}/collections/{c.id}"
+    storage = crs_uri(frame.crs)
+    doc = {
+        "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
+        "attribution": f"{c.source} ({c.licence})",
+        "crs": list(SUPPORTED_CRS), "storageCrs": storage,
+        "links": [
+            _link(f"{href}?f=json", "self", JSON, c.title),
+            _link(f"{href}?f=html", "alternate", HTML, c.title),
+            _link(f"{href}/items?f=json", "items", GEOJSON, "Các đối tượng / Features (GeoJSON)"),
+            _link(f"{href}/items?f=html", "items", HTML, "Các đối tượng / Features (HTML)"),
+        ],
+    }
+    bbox = extent_crs84(frame)
+    if bbox:
+        doc["extent"] = {"spatial": {"bbox": [bbox], "crs": SUPPORTED_CRS[0]}}
+    return doc
+
+
+def collections_doc(store: Store, base: str) -> dict:
+    return {
+        "links": [_link(f"{base}/collections?f=json", "self", JSON, "Các tập dữ liệu / Collections"),
+                  _link(f"{base}/collections?f=html", "alternate", HTML, "Các tập dữ liệu / Collections")],
+        "crs": list(SUPPORTED_CRS),
+        "collections": [collection_doc(c, base) for c in collections(store).values()],
+    }
+
+
+def items_doc(c: Collection, query: ItemsQuery, base: str) -> tuple[dict, dict]:
+    """The FeatureCollection page and the headers it needs (Content-Crs)."""
+    page, matched = select(c.read(), query)
+    href = f"{base}/collections/{c.id}/items"
+    links = [_link(f"{href}?{urlencode(query.params(f='json'))}", "self", GEOJSON, "Trang này / This page"),
+             _link(f"{href}?{urlencode(query.params(f='html'))}", "alternate", HTML, "HTML"),
+             _link(f"{base}/collections/{c.id}", "collection", JSON, c.title)]
+    if query.offset + len(page) < matched:
+        links.append(_link(f"{href}?{urlencode(query.params(offset=query.offset + query.limit, f='json'))}",
+                           "next", GEOJSON, "Trang sau / Next page"))
+    if query.offset > 0:
+        links.append(_link(f"{href}?{urlencode(query.params(offset=max(0, query.offset - query.limit), f='json'))}",
+                           "prev", GEOJSON, "Trang trước / Previous page"))
+    doc = {"type": "FeatureCollection", "features": features(page, query.crs),
+           "numberMatched": matched, "numberReturned": len(page),
+           "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "links": links}
+    return doc, content_crs(query.crs)
+
+
+def item_doc(c: Collection, feature_id: str, crs: str, base: str) -> tuple[dict, dict]:
+    row = feature_by_id(c.read(), feature_id)
+    doc = features(row, crs)[0]
+    href = f"{base}/collections/{c.id}/items/{doc['id']}"
+    doc["links"] = [_link(f"{href}?f=json", "self", GEOJSON, "Đối tượng này / This feature"),
+                    _link(f"{href}?f=html", "alternate", HTML, "HTML"),
+                    _link(f"{base}/collections/{c.id}", "collection", JSON, c.title)]
+    return doc, content_crs(crs)
+
+
+def content_crs(crs: str) -> dict:
+    return {"Content-Crs": f"<{crs}>"}

@@ -1,0 +1,175 @@
+"""The items query of OGC API – Features: limit/offset paging, bbox with bbox-crs, output in the
+requested crs (Part 2), GeoJSON features with stable ids. Parameters are checked here and a bad
+one raises InputError naming it (HTTP 400)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from ..errors import InputError, NotFound
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
+#: the CRSs every collection offers: WGS 84 both axis orders, and the two VN-2000 TM-3 zones
+SUPPORTED_CRS = (CRS84_URI, EPSG_URI.format(4326), EPSG_URI.format(5899), EPSG_URI.format(9212))
+DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
+
+
+def crs_uri(crs) -> str:
+    """The OGC URI of a pyproj-readable CRS (storage CRS of a layer)."""
+    crs = CRS.from_user_input(crs)
+    if crs.equals(CRS.from_user_input("OGC:CRS84")):
+        return CRS84_URI
+    return EPSG_URI.format(crs.to_epsg())
+
+
+def parse_crs(value: str | None, param: str) -> str:
+    """A CRS URI (or its short form EPSG:nnnn / CRS84) that the API supports."""
+    if value is None or value == "":
+        return CRS84_URI
+    value = value.strip().strip("[]")
+    short = {"CRS84": CRS84_URI, "OGC:CRS84": CRS84_URI}
+    if value.upper().startswith("EPSG:"):
+        value = EPSG_URI.format(value.split(":", 1)[1])
+    value = short.get(value.upper(), value).replace("https://", "http://")
+    if value not in SUPPORTED_CRS:
+        raise InputError(f"unsupported CRS {value!r}; supported: {', '.join(SUPPORTED_CRS)}", field=param)
+    return value
+
+
+@lru_cache(maxsize=32)
+def _crs(uri: str) -> CRS:
+    return CRS.from_user_input("OGC:CRS84" if uri == CRS84_URI else "EPSG:" + uri.rsplit("/", 1)[1])
+
+
+@lru_cache(maxsize=32)
+def _transformer(src: str, dst: str) -> Transformer:
+    # authority axis order on both sides: EPSG:4326 is latitude, longitude (as Part 2 requires)
+    return Transformer.from_crs(_crs(src), _crs(dst))
+
+
+def transform(geoms, src: str, dst: str):
+    if src == dst:
+        return np.asarray(geoms, dtype=object)
+    t = _transformer(src, dst)
+
+    def move(xy):
+        x, y = t.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+    return shapely.transform(np.asarray(geoms, dtype=object), move)
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    bbox_crs: str = CRS84_URI
+    crs: str = CRS84_URI
+
+    def params(self, **changes) -> dict[str, str]:
+        """Query-string parameters that repeat this query (for self/next/prev links)."""
+        values = {"limit": self.limit, "offset": self.offset, **changes}
+        out = {k: str(v) for k, v in values.items()}
+        if self.bbox:
+            out["bbox"] = ",".join(f"{v:.10g}" for v in self.bbox)
+            if self.bbox_crs != CRS84_URI:
+                out["bbox-crs"] = self.bbox_crs
+        if self.crs != CRS84_URI:
+            out["crs"] = self.crs
+        return out
+
+
+def parse_items_query(args) -> ItemsQuery:
+    """An ItemsQuery from request arguments (any mapping of str → str)."""
+    limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1)
+    offset = _int(args.get("offset"), "offset", 0, 0)
+    bbox = None
+    if args.get("bbox"):
+        try:
+            values = [float(v) for v in args["bbox"].split(",")]
+        except ValueError:
+            raise InputError(f"bbox must be four numbers, got {args['bbox']!r}", field="bbox") from None
+        if len(values) == 6:  # 3D bbox: drop the heights
+            values = [values[0], values[1], values[3], values[4]]
+        if len(values) != 4 or not all(map(math.isfinite, values)):
+            raise InputError(f"bbox must be minx,miny,maxx,maxy, got {args['bbox']!r}", field="bbox")
+        bbox = tuple(values)
+    if args.get("bbox-crs") and not bbox:
+        raise InputError("bbox-crs given without bbox", field="bbox-crs")
+    return ItemsQuery(min(limit, MAX_LIMIT), offset, bbox, parse_crs(args.get("bbox-crs"), "bbox-crs"),
+                      parse_crs(args.get("crs"), "crs"))
+
+
+def _int(raw, name: str, default: int, minimum: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"must be a whole number, got {raw!r}", field=name) from None
+    if value < minimum:
+        raise InputError(f"must be at least {minimum}, got {value}", field=name)
+    return value
+
+
+def with_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Feature ids are positions in the layer, from 1: stable while the layer is unchanged."""
+    frame = frame.reset_index(drop=True)
+    frame.index = np.arange(1, len(frame) + 1)
+    return frame
+
+
+def select(frame: gpd.GeoDataFrame, query: ItemsQuery) -> tuple[gpd.GeoDataFrame, int]:
+    """The page of features the query asks for and the number matched (before paging)."""
+    frame = with_ids(frame)
+    frame = frame[frame.geometry.notna()]
+    if query.bbox:
+        storage = crs_uri(frame.crs)
+        # the bbox is in bbox-crs's own axis order (lat, lon for EPSG:4326), as is the transformer
+        area = shapely.segmentize(shapely.box(*query.bbox), _step(query.bbox_crs))
+        area = transform([area], query.bbox_crs, storage)[0]
+        frame = frame[shapely.intersects(frame.geometry.values, area)]
+    return frame.iloc[query.offset:query.offset + query.limit], len(frame)
+
+
+def _step(crs: str) -> float:
+    return 0.001 if _crs(crs).is_geographic else 100.0
+
+
+def feature_by_id(frame: gpd.GeoDataFrame, feature_id: str) -> gpd.GeoDataFrame:
+    frame = with_ids(frame)
+    try:
+        fid = int(feature_id)
+    except ValueError:
+        fid = -1
+    if fid not in frame.index:
+        raise NotFound(f"no feature {feature_id!r} / không có đối tượng {feature_id!r}")
+    return frame.loc[[fid]]
+
+
+def features(frame: gpd.GeoDataFrame, crs: str) -> list[dict]:
+    """GeoJSON features in ``crs`` (authority axis order), coordinates rounded to about 1 mm."""
+    storage = crs_uri(frame.crs)
+    geoms = transform(frame.geometry.values, storage, crs)
+    geoms = shapely.set_precision(geoms, 1e-8 if _crs(crs).is_geographic else 1e-3, mode="pointwise")
+    props = json.loads(frame.drop(columns=frame.geometry.name).to_json(
+        orient="records", force_ascii=False, date_format="iso"))
+    return [{"type": "Feature", "id": int(fid), "geometry": json.loads(shapely.to_geojson(g)),
+             "properties": p} for fid, g, p in zip(frame.index, geoms, props)]
+
+
+def extent_crs84(frame: gpd.GeoDataFrame) -> list[float] | None:
+    """The collection's extent as [minlon, minlat, maxlon, maxlat]."""
+    frame = frame[frame.geometry.notna()]
+    if frame.empty:
+        return None
+    return [round(float(v), 6) for v in frame.geometry.to_crs("OGC:CRS84").total_bounds]

@@ -1,0 +1,87 @@
+"""OGC API – Features under /ogcapi: thin views over ``gis_service.ogcapi`` (the core).
+JSON/GeoJSON by default for programs (GDAL, QGIS), HTML for browsers (f=html or Accept)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, request
+
+from ..errors import InputError
+from ..ogcapi import documents
+from ..ogcapi.collections import collection, collections
+from ..ogcapi.openapi import openapi
+from ..ogcapi.query import parse_crs, parse_items_query
+from .ogcapi_html import render_html
+
+bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
+
+
+def _store():
+    return current_app.config["STORE"]
+
+
+def _base() -> str:
+    return request.host_url.rstrip("/") + bp.url_prefix
+
+
+def _wants_html() -> bool:
+    f = request.args.get("f")
+    if f:
+        if f not in ("json", "html"):
+            raise InputError(f"unsupported format {f!r}; use json or html", field="f")
+        return f == "html"
+    best = request.accept_mimetypes.best_match(
+        [documents.JSON, documents.GEOJSON, documents.HTML], default=documents.JSON)
+    return best == documents.HTML
+
+
+def _answer(doc: dict, kind: str, media_type: str = documents.JSON, headers: dict | None = None) -> Response:
+    if _wants_html():
+        return Response(render_html(kind, doc), mimetype="text/html", headers=headers)
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=media_type, headers=headers)
+
+
+@bp.get("/")
+def landing():
+    return _answer(documents.landing(_base()), "landing")
+
+
+@bp.get("/conformance")
+def conformance():
+    return _answer(documents.conformance(), "conformance")
+
+
+@bp.get("/api")
+def api():
+    doc = openapi(collections(_store()), _base())
+    if _wants_html():
+        return Response(render_html("api", doc), mimetype="text/html")
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=documents.OPENAPI_JSON)
+
+
+@bp.get("/collections")
+def collections_list():
+    return _answer(documents.collections_doc(_store(), _base()), "collections")
+
+
+@bp.get("/collections/<collection_id>")
+def collection_view(collection_id: str):
+    return _answer(documents.collection_doc(collection(_store(), collection_id), _base()), "collection")
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    c = collection(_store(), collection_id)
+    doc, headers = documents.items_doc(c, parse_items_query(request.args), _base())
+    doc["title"] = c.title
+    return _answer(doc, "items", documents.GEOJSON, headers)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    c = collection(_store(), collection_id)
+    doc, headers = documents.item_doc(c, feature_id, parse_crs(request.args.get("crs"), "crs"), _base())
+    doc["title"] = c.title
+    return _answer(doc, "item", documents.GEOJSON, headers)
+
