@@ -20,6 +20,8 @@ class Settings:
     port: int = 5000
     write_token: str = ""
     upload_max_bytes: int = 50 * 1024 * 1024
+    tiles_url: str = ""  # opt-in background tiles for the planner map; empty: plain, offline
+    chromium: str = "/usr/bin/chromium"  # prints the report to PDF
     extra: dict = field(default_factory=dict)
 
     @property

@@ -27,6 +27,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     from . import ogcapi
     app.register_blueprint(ogcapi.bp)
+    from . import dashboard, display, planner
+    app.register_blueprint(planner.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(display.bp)
     return app
 
 

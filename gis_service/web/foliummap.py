@@ -63,12 +63,14 @@ def add_gdf_layer(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *,
                   highlight: dict | None = None,
                   popup_field: str | None = None,
                   tooltip_field: str | None = None,
-                  show: bool = True, control: bool = True) -> folium.GeoJson:
+                  show: bool = True, control: bool = True,
+                  marker: folium.Marker | folium.CircleMarker | None = None) -> folium.GeoJson:
     """Add ``gdf`` (any CRS; reprojected to lon/lat) as a named GeoJSON overlay.
 
     ``style`` is a Leaflet path style or a function of the GeoJSON feature returning one.
     ``popup_field`` / ``tooltip_field`` name a column holding ready, escaped HTML (popup) or
-    text (tooltip); the helper shows it as is, without a field table.
+    text (tooltip); the helper shows it as is, without a field table. ``marker`` draws points
+    (e.g. ``folium.CircleMarker(radius=6)``; the default pin needs the vendored images).
     """
     frame = gdf if gdf.crs is None or gdf.crs.to_string() == WGS84 else gdf.to_crs(WGS84)
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
@@ -80,7 +82,7 @@ def add_gdf_layer(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *,
         popup=folium.GeoJsonPopup([popup_field], labels=False, class_name="gj-popup",
                                   max_width=420) if popup_field else None,
         tooltip=folium.GeoJsonTooltip([tooltip_field], labels=False) if tooltip_field else None,
-        show=show, control=control, smooth_factor=0.5)
+        show=show, control=control, smooth_factor=0.5, marker=marker)
     layer.add_to(m)
     return layer
 

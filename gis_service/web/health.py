@@ -1,4 +1,5 @@
-"""Liveness: the public display polls this to recover by itself when the server restarts."""
+"""Liveness: the public display polls this to recover by itself when the server restarts, and
+reloads when ``version`` (the store's modification time) changes."""
 
 from __future__ import annotations
 
@@ -10,4 +11,6 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     store = current_app.config["STORE"]
-    return jsonify({"status": "ok", "store": str(store.path), "layers": len(store.layer_names())})
+    version = int(store.path.stat().st_mtime) if store.exists() else None
+    return jsonify({"status": "ok", "store": str(store.path), "layers": len(store.layer_names()),
+                    "version": version})

@@ -1,0 +1,122 @@
+"""Tra cứu quy hoạch / plan lookup: which zone(s) a point lies in. No Flask here.
+
+A point comes as lon/lat (WGS 84) or as VN-2000 TM-3 x/y in metres: x is the easting (E,
+500 000 m false easting), y the northing (N), GIS order. Vietnamese survey sheets write X for
+the northing; a pair that looks swapped is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import shapely
+
+from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
+from ..errors import InputError
+from .plandata import PlanData, ZoneSummary
+
+
+@dataclass(frozen=True)
+class LookupPoint:
+    x: float
+    y: float
+    crs: str  # EPSG:4326 (x = lon, y = lat) or a VN-2000 TM-3 zone
+
+
+def parse_lookup(args) -> LookupPoint:
+    """Parse query parameters: lon & lat, or x & y with an optional crs (default EPSG:5899)."""
+    has_lonlat = "lon" in args or "lat" in args
+    has_xy = "x" in args or "y" in args
+    if has_lonlat and has_xy:
+        raise InputError("give lon/lat or x/y, not both", field="lon")
+    if has_lonlat:
+        lon, lat = _number(args, "lon"), _number(args, "lat")
+        if not -180 <= lon <= 180:
+            raise InputError(f"longitude {lon} is outside −180…180", field="lon")
+        if not -90 <= lat <= 90:
+            raise InputError(f"latitude {lat} is outside −90…90", field="lat")
+        return LookupPoint(lon, lat, WGS84)
+    if has_xy:
+        crs = (args.get("crs") or DONG_NAI_TM3).strip().upper()
+        if crs not in PLAN_CRSS:
+            raise InputError(f"crs must be one of {', '.join(PLAN_CRSS)} for x/y, got {crs!r}",
+                             field="crs")
+        x, y = _number(args, "x"), _number(args, "y")
+        if x > 1_000_000 and y < 1_000_000:
+            raise InputError(f"x={x} looks like a northing and y={y} like an easting: x is the "
+                             "easting (E), y the northing (N); swap them", field="x")
+        if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
+            raise InputError(f"x={x}, y={y} are not VN-2000 TM-3 coordinates in metres", field="x")
+        return LookupPoint(x, y, crs)
+    raise InputError("give lon and lat (WGS 84), or x and y (VN-2000, crs EPSG:5899 or EPSG:9212)",
+                     field="lon")
+
+
+def _number(args, name: str) -> float:
+    raw = args.get(name)
+    if raw is None or str(raw).strip() == "":
+        raise InputError("is required", field=name)
+    try:
+        value = float(str(raw).replace(",", "."))
+    except ValueError:
+        raise InputError(f"must be a number, got {raw!r}", field=name) from None
+    if not math.isfinite(value):
+        raise InputError(f"must be a finite number, got {raw!r}", field=name)
+    return value
+
+
+def lookup(data: PlanData, point: LookupPoint) -> dict:
+    """The zones that cover the point, with land-use code, official area and rule status."""
+    plan_crs = data.plan.crs
+    px, py = (point.x, point.y) if point.crs == plan_crs else \
+        transformer(point.crs, plan_crs).transform(point.x, point.y)
+    lon, lat = (point.x, point.y) if point.crs == WGS84 else \
+        transformer(point.crs, WGS84).transform(point.x, point.y)
+    where = shapely.Point(px, py)
+    boundary = shapely.union_all(data.layer("commune_boundary").geometry.values)
+    zones = data.zones
+    hits = [str(i) for i, g in zip(zones["id"], zones.geometry.values) if g.covers(where)]
+    inside = bool(boundary.covers(where))
+    found = [_zone_json(data.zone(i)) for i in hits]
+    if inside and not found:
+        spec = data.plan.remaining
+        found = [{"id": None, "kind": "remaining", "name_vi": spec.name_vi, "name_en": spec.name_en,
+                  "landuse": ", ".join(spec.landuse), "area_ha": None, "status": None,
+                  "rules": [], "passed": None, "illustrative": data.is_illustrative("remaining_land")}]
+    return {
+        "query": {"x": point.x, "y": point.y, "crs": point.crs},
+        "lon": round(lon, 7), "lat": round(lat, 7),
+        "plan_crs": plan_crs, "plan_x": round(px, 2), "plan_y": round(py, 2),
+        "inside_commune": inside,
+        "zones": found,
+        "message_vi": _message_vi(inside, found),
+        "message_en": _message_en(inside, found),
+    }
+
+
+def _zone_json(z: ZoneSummary) -> dict:
+    target = z.kind_target
+    return {
+        "id": z.id, "kind": z.kind, "kind_vi": z.kind_vi, "kind_en": z.kind_en,
+        "name_vi": z.name_vi, "name_en": z.name_en, "landuse": z.landuse, "status": z.status,
+        "area_ha": round(z.area_ha, 4), "geodesic_ha": round(z.geodesic_ha, 4),
+        "kind_target": None if target is None else {
+            "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
+            "target": target.target, "passed": target.passed},
+        "rules": z.rules, "passed": z.passed, "illustrative": z.illustrative,
+    }
+
+
+def _message_vi(inside: bool, found: list) -> str:
+    if not inside:
+        return "Điểm nằm ngoài ranh giới xã Nghĩa Trung"
+    return "Điểm thuộc: " + "; ".join(f"{z['name_vi']}" + (f" ({z['id']})" if z["id"] else "")
+                                      for z in found)
+
+
+def _message_en(inside: bool, found: list) -> str:
+    if not inside:
+        return "The point is outside the Nghĩa Trung commune boundary"
+    return "The point lies in: " + "; ".join(f"{z['name_en']}" + (f" ({z['id']})" if z["id"] else "")
+                                             for z in found)

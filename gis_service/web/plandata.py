@@ -1,0 +1,175 @@
+"""What the pages show, read from the store and the plan: zones with their area, target and rule
+status, the hectare targets, the violations, the layer catalog. No Flask here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import geopandas as gpd
+import pandas as pd
+
+from ..build import load_inputs
+from ..catalog import ILLUSTRATIVE_MARK_EN, ILLUSTRATIVE_MARK_VI
+from ..crs import geodesic_ha
+from ..errors import NotFound
+from ..plan import Plan, parse_params
+from ..report import Report
+from ..rules import fmt
+from ..settings import Settings
+from ..store import CATALOG_TABLE, Store
+from ..validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, load_report
+from ..zones import repaired
+
+ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
+ATTRIBUTION = ("Ranh giới / Boundaries: lamngockhuong/vietnam-3d-map (cổng sáp nhập 2025, gis.vn; "
+               "đã khái quát hóa / generalised) · QL14: vết số hóa thủ công minh họa / hand-digitised "
+               "demonstration trace, amTrinh/IE402_Lab1 · Đập Thác Mơ / Thác Mơ dam: Wikipedia tiếng Việt")
+
+
+@dataclass
+class ZoneSummary:
+    id: str
+    kind: str
+    kind_vi: str
+    kind_en: str
+    name_vi: str
+    name_en: str
+    landuse: str
+    status: str
+    color: str
+    illustrative: bool
+    area_ha: float           # official: planar in the plan CRS
+    geodesic_ha: float
+    kind_target: "TargetRow | None"
+    rules: list[dict] = field(default_factory=list)  # rule_id, title_vi, title_en, passed
+
+    @property
+    def passed(self) -> bool:
+        return all(r["passed"] for r in self.rules)
+
+
+@dataclass
+class TargetRow:
+    """One hectare target: measured (official planar ha) against the target, pass or fail."""
+    rule_id: str
+    title_vi: str
+    title_en: str
+    subject_vi: str
+    subject_en: str
+    kind: str | None
+    zone_ids: list[str]
+    measured_ha: float
+    geodesic_ha: float | None
+    target: str
+    min_ha: float | None
+    max_ha: float | None
+    passed: bool
+
+
+@dataclass
+class PlanData:
+    """Everything the pages need, read once per request from the store and the plan file."""
+
+    plan: Plan
+    store: Store
+    report: Report | None
+    catalog: pd.DataFrame
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        return self.store.read_layer(name)
+
+    @cached_property
+    def zones(self) -> gpd.GeoDataFrame:
+        """Zones as stored (repaired copies where invalid) with their official area_ha."""
+        return repaired(self.layer(ZONES_LAYER))
+
+    @cached_property
+    def built_at(self) -> str:
+        return str(self.catalog["built_at"].iloc[0]) if len(self.catalog) else ""
+
+    def is_illustrative(self, layer: str) -> bool:
+        rows = self.catalog[self.catalog["name"] == layer]
+        return bool(rows["illustrative"].iloc[0]) if len(rows) else False
+
+    def layer_title(self, layer: str) -> tuple[str, str]:
+        rows = self.catalog[self.catalog["name"] == layer]
+        if not len(rows):
+            return layer, layer
+        return str(rows["title_vi"].iloc[0]), str(rows["title_en"].iloc[0])
+
+    @cached_property
+    def targets(self) -> list[TargetRow]:
+        return hectare_targets(self.plan, self.report) if self.report else []
+
+    @cached_property
+    def zone_summaries(self) -> list[ZoneSummary]:
+        zones = self.zones
+        geodesic = geodesic_ha(zones.geometry.values, zones.crs)
+        by_kind = {t.kind: t for t in self.targets if t.kind}
+        out = []
+        for row, geo in zip(zones.itertuples(), geodesic):
+            spec = self.plan.zone_kinds[row.kind]
+            rules = []
+            if self.report:
+                rules = [{"rule_id": o.rule_id, "title_vi": o.title_vi, "title_en": o.title_en,
+                          "passed": ok} for o, ok in self.report.rules_for_zone(row.id, row.kind)]
+            out.append(ZoneSummary(
+                row.id, row.kind, spec.name_vi, spec.name_en, row.name_vi, row.name_en,
+                row.landuse.replace(";", ", "), row.status, spec.color, bool(row.illustrative),
+                float(row.area_ha), float(geo), by_kind.get(row.kind), rules))
+        return out
+
+    def zone(self, zone_id: str) -> ZoneSummary:
+        for z in self.zone_summaries:
+            if z.id == zone_id:
+                return z
+        raise NotFound(f"zone {zone_id!r} is not in the plan")
+
+    def violations(self) -> gpd.GeoDataFrame:
+        if self.report is None:
+            return gpd.GeoDataFrame({"rule_id": []}, geometry=[], crs=self.plan.crs)
+        frame = self.report.violations_frame()
+        titles = {o.rule_id: (o.title_vi, o.title_en) for o in self.report.outcomes}
+        frame["title_vi"] = [titles[r][0] for r in frame["rule_id"]]
+        frame["title_en"] = [titles[r][1] for r in frame["rule_id"]]
+        return frame
+
+
+def load_plan_data(settings: Settings, store: Store) -> PlanData:
+    if not store.exists():
+        raise NotFound(f"the store {settings.store} has not been built: run gis-service build")
+    _, plan = load_inputs(settings)
+    return PlanData(plan, store, load_report(store), store.read_table(CATALOG_TABLE))
+
+
+def hectare_targets(plan: Plan, report: Report) -> list[TargetRow]:
+    """The findings of every area rule: per kind (the targets) and any failing single zone."""
+    rules = {r.id: r for r in plan.rules}
+    rows = []
+    for outcome in report.outcomes:
+        rule = rules.get(outcome.rule_id)
+        if outcome.check != "area" or rule is None:
+            continue
+        params = parse_params(rule)
+        per_kind = params.per == "kind"
+        # per kind, the check returns one finding per kind, in the rule's order of kinds
+        for i, f in enumerate(outcome.findings):
+            if f.unit != "ha":
+                continue  # the engine's "no violations" placeholder
+            kind = outcome.kinds[i] if per_kind and i < len(outcome.kinds) else None
+            spec = plan.zone_kinds.get(kind) if kind else None
+            subject_vi = spec.name_vi if spec else ", ".join(f.zone_ids)
+            subject_en = spec.name_en if spec else ", ".join(f.zone_ids)
+            rows.append(TargetRow(outcome.rule_id, outcome.title_vi, outcome.title_en, subject_vi,
+                                  subject_en, kind, list(f.zone_ids), float(f.measured or 0.0),
+                                  f.geodesic_ha, f.target, params.min_ha, params.max_ha, f.passed))
+    return rows
+
+
+def ha(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{fmt(value, digits)} ha"
+
+
+__all__ = ["ATTRIBUTION", "ILLUSTRATIVE_MARK", "PlanData", "TargetRow", "ZoneSummary", "ha",
+           "hectare_targets", "load_plan_data", "BOUNDARY_LAYER", "REMAINING_LAYER", "ZONES_LAYER"]

@@ -1,0 +1,204 @@
+"""The planner map: every layer of the store, zones coloured by kind, violations highlighted,
+a legend, the illustrative mark and the attribution; click for a lookup (planner.js)."""
+
+from __future__ import annotations
+
+import json
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+from markupsafe import escape
+
+from ..rules import fmt
+from .foliummap import add_gdf_layer, add_html, offline_map, render_page
+from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha
+
+VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
+                   "fillOpacity": 0.35, "opacity": 1}
+#: context layers: (layer, style, point marker or None)
+CONTEXT_STYLES = {
+    "communes": {"color": "#8a8a8a", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6},
+    "neighbours": {"color": "#6b6b6b", "weight": 1.5, "fillColor": "#e9e9e9", "fillOpacity": 0.5},
+    "commune_boundary": {"color": "#1a1a1a", "weight": 3.5, "fill": False},
+    "remaining_land": {"color": "#b5b59a", "weight": 0.5, "fillOpacity": 0.6},
+    "thac_mo_lake": {"color": "#2b7bb9", "weight": 1.5, "fillColor": "#b4ffff", "fillOpacity": 0.8,
+                     "dashArray": "6 4"},
+    "residential": {"color": "#b0008c", "weight": 1, "fillColor": "#ffd0ff", "fillOpacity": 0.85,
+                    "dashArray": "4 3"},
+    "road_ql14": {"color": "#e0301e", "weight": 4},
+}
+POINT_LAYERS = {"thac_mo_dam": "#1f4e9c", "commune_seat": "#b0008c"}
+#: drawing order, bottom to top; zones and violations are added in between
+BASE_ORDER = ["communes", "neighbours", "remaining_land"]
+TOP_ORDER = ["thac_mo_lake", "residential", "road_ql14", "thac_mo_dam", "commune_seat",
+             "commune_boundary"]
+
+
+def planner_map_html(data: PlanData, *, tiles_url: str = "") -> str:
+    boundary = data.layer("commune_boundary").to_crs("EPSG:4326")
+    m = offline_map(tuple(boundary.total_bounds), tiles_url=tiles_url or None,
+                    title="Bản đồ quy hoạch xã Nghĩa Trung / Nghĩa Trung zoning map")
+    names = set(data.store.layer_names())
+    for name in BASE_ORDER:
+        if name in names:
+            _context_layer(m, data, name)
+    zones_layer = _zones_layer(m, data)
+    for name in TOP_ORDER:
+        if name in names:
+            _context_layer(m, data, name)
+    violations_layer = _violations_layer(m, data)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    add_html(m, '<link rel="stylesheet" href="/static/css/planner.css">'
+                '<script src="/static/js/planner.js"></script>', where="header", name="planner_assets")
+    add_html(m, _chrome_html(data), name="planner_chrome")
+    PlannerInit(m, zones_layer, violations_layer, {"lookupUrl": "/lookup"})
+    return render_page(m)
+
+
+def layer_label(data: PlanData, name: str) -> str:
+    vi, en = data.layer_title(name)
+    mark = f' <b class="mh">{ILLUSTRATIVE_MARK}</b>' if data.is_illustrative(name) else ""
+    return f"{escape(vi)} <small>/ {escape(en)}</small>{mark}"
+
+
+def _context_layer(m, data: PlanData, name: str, show: bool = True):
+    frame = data.layer(name)
+    vi, en = data.layer_title(name)
+    mark = f"<br><b class=\"mh\">{ILLUSTRATIVE_MARK}</b>" if data.is_illustrative(name) else ""
+    label_col = next((c for c in ("name_vi", "name") if c in frame.columns), None)
+    frame["popup_html"] = [
+        f"<div class=\"pp\"><b>{escape(str(r[label_col]) if label_col else vi)}</b><br>"
+        f"{escape(vi)}<br><small>{escape(en)}</small>{mark}</div>" for _, r in frame.iterrows()]
+    frame["tooltip"] = [str(r[label_col]) if label_col else vi for _, r in frame.iterrows()]
+    marker = None
+    if name in POINT_LAYERS:
+        marker = folium.CircleMarker(radius=8, color="#ffffff", weight=2, fill=True,
+                                     fill_color=POINT_LAYERS[name], fill_opacity=1)
+    style = CONTEXT_STYLES.get(name, {"color": "#555", "weight": 1})
+    if name == "remaining_land":
+        style = dict(style, fillColor=data.plan.remaining.color)
+    return add_gdf_layer(m, frame[["popup_html", "tooltip", "geometry"]], name=layer_label(data, name),
+                         style=style, popup_field="popup_html", tooltip_field="tooltip",
+                         show=show, marker=marker)
+
+
+def _zones_layer(m, data: PlanData):
+    zones = data.zones.copy()
+    by_id = {z.id: z for z in data.zone_summaries}
+    zones["popup_html"] = [zone_popup(by_id[i], data) for i in zones["id"]]
+    zones["tooltip"] = [f"{i} · {by_id[i].name_vi}" for i in zones["id"]]
+    zones["color"] = [by_id[i].color for i in zones["id"]]
+    zones["zone_id"] = zones["id"]
+    colours = dict(zip(zones["id"], zones["color"]))
+
+    def style(feature):
+        return {"color": "#333333", "weight": 1.5, "fillOpacity": 0.8,
+                "fillColor": colours.get(feature["properties"]["zone_id"], "#cccccc")}
+
+    return add_gdf_layer(m, zones[["zone_id", "kind", "popup_html", "tooltip", "geometry"]],
+                         name=layer_label(data, "zones"), style=style,
+                         highlight={"weight": 4, "color": "#000000"},
+                         popup_field="popup_html", tooltip_field="tooltip")
+
+
+def _violations_layer(m, data: PlanData):
+    frame = data.violations()
+    frame["popup_html"] = [
+        f"<div class=\"pp viol\"><b>⚠ {escape(r.rule_id)} · Vi phạm / Violation</b><br>"
+        f"{escape(r.title_vi)}<br><small>{escape(r.title_en)}</small><hr>"
+        f"{escape(r.message_vi)}<br><small>{escape(r.message_en)}</small><br>"
+        f"Đo được / Measured: <b>{escape(fmt(r.measured, 1) if r.measured == r.measured else '—')}"
+        f" {escape(r.unit)}</b> · Chỉ tiêu / Target: <b>{escape(r.target)}</b></div>"
+        for r in frame.itertuples()]
+    frame["tooltip"] = [f"⚠ {r.rule_id}: {r.message_vi}" for r in frame.itertuples()]
+    frame = frame[["rule_id", "zone_ids", "popup_html", "tooltip", "geometry"]]
+    return add_gdf_layer(m, frame, name='<b class="viol-label">⚠ Vi phạm quy tắc / Rule violations</b>',
+                         style=VIOLATION_STYLE, popup_field="popup_html", tooltip_field="tooltip")
+
+
+def zone_popup(z: ZoneSummary, data: PlanData) -> str:
+    """A zone's popup: name, kind, land-use code, official area against the target, rules."""
+    t = z.kind_target
+    target = "Không có chỉ tiêu diện tích / No area target"
+    if t is not None:
+        verdict = "ĐẠT / PASS" if t.passed else "KHÔNG ĐẠT / FAIL"
+        target = (f"Chỉ tiêu {escape(t.rule_id)} / Target: <b>{escape(t.target)}</b> · "
+                  f"toàn loại / whole kind {escape(ha(t.measured_ha))} · "
+                  f"<b class=\"{'ok' if t.passed else 'ko'}\">{verdict}</b>")
+    rules = "".join(
+        f"<li class=\"{'ok' if r['passed'] else 'ko'}\">{'✓' if r['passed'] else '✗'} "
+        f"<b>{escape(r['rule_id'])}</b> {escape(r['title_vi'])} <small>/ {escape(r['title_en'])}</small></li>"
+        for r in z.rules)
+    mark = f"<div class=\"mh\">{ILLUSTRATIVE_MARK}</div>" if z.illustrative else ""
+    return (f"<div class=\"pp zone\" data-zone=\"{escape(z.id)}\">{mark}"
+            f"<b class=\"zname\">{escape(z.name_vi)}</b><br><small>{escape(z.name_en)}</small>"
+            f"<table><tr><th>Mã vùng / Zone</th><td>{escape(z.id)}</td></tr>"
+            f"<tr><th>Loại / Kind</th><td>{escape(z.kind_vi)}<br><small>{escape(z.kind_en)}</small></td></tr>"
+            f"<tr><th>Mã loại đất / Land-use code</th><td>{escape(z.landuse)}</td></tr>"
+            f"<tr><th>Diện tích / Area</th><td><b class=\"area\" data-ha=\"{z.area_ha:.4f}\">"
+            f"{escape(ha(z.area_ha, 2))}</b> (phẳng VN-2000 / planar, {escape(data.plan.crs)})<br>"
+            f"<small>trắc địa / geodesic {escape(ha(z.geodesic_ha, 2))}</small></td></tr>"
+            f"<tr><th>Chỉ tiêu / Target</th><td>{target}</td></tr>"
+            f"<tr><th>Trạng thái / Status</th><td>{escape(z.status)}</td></tr></table>"
+            f"<ul class=\"rules\">{rules}</ul></div>")
+
+
+def legend_html(data: PlanData) -> str:
+    rows = [(spec.color, spec.name_vi, spec.name_en, ", ".join(spec.landuse), "")
+            for spec in data.plan.zone_kinds.values()]
+    rows.append((data.plan.remaining.color, data.plan.remaining.name_vi, data.plan.remaining.name_en,
+                 ", ".join(data.plan.remaining.landuse), ""))
+    items = "".join(
+        f"<li><i style=\"background:{c}\"></i>{escape(vi)} <small>/ {escape(en)} ({escape(codes)})</small></li>"
+        for c, vi, en, codes, _ in rows)
+    extra = (
+        "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
+        "<li><i style=\"background:#b4ffff;border:1px dashed #2b7bb9\"></i>Hồ Thác Mơ <small>/ lake "
+        "(minh họa)</small></li>"
+        "<li><i style=\"background:#ffd0ff;border:1px dashed #b0008c\"></i>Khu dân cư <small>/ residential "
+        "(minh họa)</small></li>"
+        "<li><i class=\"sw-line\" style=\"background:#e0301e\"></i>Quốc lộ 14 <small>/ QL14</small></li>"
+        "<li><i class=\"sw-line\" style=\"background:#1a1a1a\"></i>Ranh giới xã <small>/ commune boundary</small></li>")
+    return (f"<div class=\"legend\" id=\"legend\"><b>Chú giải / Legend</b>"
+            f"<ul>{items}{extra}</ul><div class=\"src\">Màu theo bảng màu loại đất của bản đồ hiện trạng / "
+            f"quy hoạch sử dụng đất (TT 25/2014/TT-BTNMT, gần đúng) / colours after the Vietnamese "
+            f"land-use map colour table (approximate)</div></div>")
+
+
+def _chrome_html(data: PlanData) -> str:
+    """Title bar with the illustrative mark, legend, lookup panel, attribution."""
+    failed = len(data.report.failed_rules) if data.report else None
+    status = ("Chưa kiểm tra / Not validated" if failed is None else
+              f"{len(data.report.outcomes) - failed}/{len(data.report.outcomes)} quy tắc đạt / rules pass")
+    return (f"<header class=\"bar\"><span class=\"title\">{escape(data.plan.name_vi)}"
+            f"<small> / {escape(data.plan.name_en)}</small></span>"
+            f"<span class=\"mh big\" id=\"illustrative-banner\">{ILLUSTRATIVE_MARK}: dữ liệu quy hoạch "
+            f"là minh họa / the plan data are illustrative</span>"
+            f"<span class=\"status\">{escape(status)}</span>"
+            f"<nav><a href=\"/dashboard\">Bảng chỉ tiêu / Dashboard</a> · <a href=\"/report\">Báo cáo / "
+            f"Report</a> · <a href=\"/display\">Màn hình công khai / Public display</a></nav></header>"
+            f"{legend_html(data)}"
+            f"<div class=\"lookup-panel\" id=\"lookup\"><b>Tra cứu quy hoạch / Plan lookup</b>"
+            f"<div id=\"lookup-result\">Nhấp vào bản đồ để tra cứu / Click the map to look up a point"
+            f"</div></div>"
+            f"<div class=\"attrib\" id=\"attribution\">{escape(ATTRIBUTION)} · Dữ liệu xây dựng / "
+            f"data built {escape(data.built_at)}</div>")
+
+
+class PlannerInit(MacroElement):
+    """Calls initPlanner (web/static/js/planner.js) once the map and its layers exist."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        initPlanner({{ this.map.get_name() }}, {{ this.zones.get_name() }},
+                    {{ this.violations.get_name() }}, {{ this.options }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, m, zones, violations, options: dict):
+        super().__init__()
+        self._name = "PlannerInit"
+        self.map, self.zones, self.violations = m, zones, violations
+        self.options = json.dumps(options, ensure_ascii=False)
+        m.add_child(self)
