@@ -1,0 +1,162 @@
+"""Downloads a Vietnamese GIS office can open: each layer, or the whole plan, as GeoPackage,
+GeoJSON or zipped Shapefile (.prj, UTF-8 .cpg, explicit short ASCII field names and a mapping
+file), in the plan's VN-2000 TM-3 zone or in WGS 84. No Flask here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from .crs import PLAN_CRSS, WGS84
+from .errors import InputError, NotFound
+from .ogcapi.collections import PLAN_LAYERS, collections
+from .store import Store
+from .store import _is_polygonal as _polygonal
+
+FORMATS = {"gpkg": ("gpkg", "application/geopackage+sqlite3"),
+           "geojson": ("geojson", "application/geo+json"),
+           "shp": ("shp.zip", "application/zip")}
+PLAN = "plan"
+
+#: Shapefile (dBASE) field names are at most 10 ASCII bytes. Our long names get these explicit
+#: short names; any other field is folded to ASCII (đ → d, diacritics dropped) and cut to 10,
+#: with a number added where two would collide. Every zip carries fields.csv with the mapping.
+SHP_FIELDS = {
+    "illustrative": "illustr",
+    "area_km2_published": "area_km2",
+    "population_published": "population",
+    "admin_centre_address": "seat_addr",
+    "formed_from": "formed_frm",
+    "shared_border_m": "border_m",
+    "message_vi": "msg_vi",
+    "message_en": "msg_en",
+    "geodesic_ha": "geod_ha",
+    "source_file": "src_file",
+    "imported_at": "imported",
+    "max_width_m": "max_wid_m",
+    "neighbour": "neighbour",
+}
+README = """Dữ liệu xã Nghĩa Trung (Đồng Nai) / Nghĩa Trung commune (Đồng Nai) data
+Hệ tọa độ / CRS: {crs} (xem tệp .prj / see the .prj file). Mã ký tự / encoding: UTF-8 (.cpg).
+Tên trường Shapefile tối đa 10 ký tự: xem fields.csv để biết tên đầy đủ.
+Shapefile field names are at most 10 characters: fields.csv maps them to the full names.
+Văn bản dài hơn 254 ký tự bị cắt trong Shapefile; dùng GeoPackage để có bản đầy đủ.
+Text longer than 254 bytes is cut in a Shapefile; use the GeoPackage for the full text.
+"""
+
+
+def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, str, str]:
+    """The file for ``layer`` (a collection id, or 'plan' for the plan's layers) in ``fmt``,
+    with its download file name and media type."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format")
+    frames = _frames(store, layer)
+    target, tag = _target_crs(crs, next(iter(frames.values())).crs)
+    frames = {name: f.to_crs(target) if f.crs is not None else f for name, f in frames.items()}
+    ext, media = FORMATS[fmt]
+    filename = f"nghia_trung_{layer}_{tag}.{ext}"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if fmt == "gpkg":
+            data = _gpkg(frames, folder)
+        elif fmt == "geojson" and len(frames) == 1:
+            data = _geojson(next(iter(frames.values())), folder / "layer.geojson", tag)
+        elif fmt == "geojson":
+            data, filename, media = _zip({f"{n}.geojson": _geojson(f, folder / f"{n}.geojson", tag)
+                                          for n, f in frames.items()}), filename + ".zip", "application/zip"
+        else:
+            data = _shapefiles(frames, folder, target)
+    return data, filename, media
+
+
+def _frames(store: Store, layer: str) -> dict[str, gpd.GeoDataFrame]:
+    available = collections(store)
+    if layer == PLAN:
+        return {n: available[n].read() for n in PLAN_LAYERS if n in available}
+    if layer not in available:
+        raise NotFound(f"no layer {layer!r} to download; available: {PLAN}, {', '.join(available)}")
+    return {layer: available[layer].read()}
+
+
+def _target_crs(crs: str, plan_crs) -> tuple[str, str]:
+    choice = (crs or PLAN).strip()
+    if choice.lower() == PLAN:
+        code = f"EPSG:{plan_crs.to_epsg()}"
+        return code, f"vn2000_{plan_crs.to_epsg()}"
+    if choice.lower() in ("wgs84", "epsg:4326"):
+        return WGS84, "wgs84"
+    if choice.upper() in PLAN_CRSS:
+        return choice.upper(), f"vn2000_{choice.split(':')[1]}"
+    raise InputError(f"unknown CRS {crs!r}; use plan, wgs84 or one of {', '.join(PLAN_CRSS)}", field="crs")
+
+
+def _gpkg(frames: dict[str, gpd.GeoDataFrame], folder: Path) -> bytes:
+    path = folder / "data.gpkg"
+    for name, frame in frames.items():
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists(),
+                                promote_to_multi=_polygonal(frame))
+    return path.read_bytes()
+
+
+def _geojson(frame: gpd.GeoDataFrame, path: Path, tag: str) -> bytes:
+    # RFC 7946 for WGS 84; in VN-2000 GDAL writes the (pre-RFC) "crs" member that QGIS and GDAL read
+    options = {"RFC7946": "YES"} if tag == "wgs84" else {}
+    pyogrio.write_dataframe(frame, path, driver="GeoJSON", layer_options=options)
+    return path.read_bytes()
+
+
+def shapefile_fields(columns) -> dict[str, str]:
+    """Full field name → Shapefile field name (≤ 10 ASCII characters, unique, case-insensitive)."""
+    out: dict[str, str] = {}
+    for column in columns:
+        short = SHP_FIELDS.get(column) or _ascii(column)[:10] or "field"
+        base, n = short, 1
+        while short.lower() in {v.lower() for v in out.values()}:
+            n += 1
+            short = f"{base[:10 - len(str(n))]}{n}"
+        out[column] = short
+    return out
+
+
+def _ascii(name: str) -> str:
+    folded = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "" for c in folded)
+
+
+def _shapefiles(frames: dict[str, gpd.GeoDataFrame], folder: Path, crs: str) -> bytes:
+    files: dict[str, bytes] = {}
+    rows = []
+    for name, frame in frames.items():
+        columns = [c for c in frame.columns if c != frame.geometry.name]
+        mapping = shapefile_fields(columns)
+        out = frame.rename(columns=mapping)
+        for column in out.columns:
+            if out[column].dtype == bool:
+                out[column] = out[column].astype(int)
+        pyogrio.write_dataframe(out, folder / f"{name}.shp", driver="ESRI Shapefile",
+                                layer_options={"ENCODING": "UTF-8"}, promote_to_multi=_polygonal(frame))
+        for part in sorted(folder.glob(f"{name}.*")):
+            files[part.name] = part.read_bytes()
+        rows += [(name, short, full) for full, short in mapping.items()]
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["layer", "shapefile_field", "field"])
+    writer.writerows(rows)
+    files["fields.csv"] = table.getvalue().encode("utf-8")
+    files["README.txt"] = README.format(crs=crs).encode("utf-8")
+    return _zip(files)
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
