@@ -181,7 +181,11 @@ def read_neighbour_file(path: Path | str, ours, plan_crs, *, name: str | None = 
     CRS and keep only the polygons that border ours (found from geometry). Raises InputError
     naming the file, feature and field; nothing is stored here."""
     label = display_name or str(path)
-    gdf = read_vector(path, assume_crs=assume_crs, target_crs=plan_crs)
+    try:
+        gdf = read_vector(path, assume_crs=assume_crs, target_crs=plan_crs)
+    except InputError as err:  # name the file as the sender knows it, not our temporary copy
+        err.file = label
+        raise
     types = set(gdf.geometry.geom_type)
     if not types <= {"Polygon", "MultiPolygon"}:
         bad = int(np.flatnonzero(~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]))[0])

@@ -69,7 +69,7 @@ def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, 
         elif fmt == "geojson" and len(frames) == 1:
             data = _geojson(next(iter(frames.values())), folder / "layer.geojson", tag)
         elif fmt == "geojson":
-            data, filename, media = _zip({f"{n}.geojson": _geojson(f, folder / f"{n}.geojson", tag)
+            data, filename, media = zip_bytes({f"{n}.geojson": _geojson(f, folder / f"{n}.geojson", tag)
                                           for n, f in frames.items()}), filename + ".zip", "application/zip"
         else:
             data = _shapefiles(frames, folder, target)
@@ -151,10 +151,10 @@ def _shapefiles(frames: dict[str, gpd.GeoDataFrame], folder: Path, crs: str) -> 
     writer.writerows(rows)
     files["fields.csv"] = table.getvalue().encode("utf-8")
     files["README.txt"] = README.format(crs=crs).encode("utf-8")
-    return _zip(files)
+    return zip_bytes(files)
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
+def zip_bytes(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():

@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import health
     app.register_blueprint(health.bp)
+    from . import sharing
+    app.register_blueprint(sharing.bp)
     from . import downloads
     app.register_blueprint(downloads.bp)
     from . import ogcapi

@@ -1,0 +1,69 @@
+"""Sharing with neighbouring communes under /sharing: the edge-matching report (JSON, text, map)
+and the authenticated upload of a neighbour's boundary. Thin over ``edgematch`` and ``uploads``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from ..edgematch import edgematch_store, import_neighbour, report_text, summary_frame
+from ..errors import InputError
+from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
+
+bp = Blueprint("sharing", __name__, url_prefix="/sharing")
+
+
+def _tolerance() -> float:
+    raw = request.args.get("tolerance", "10")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"must be a number of metres, got {raw!r}", field="tolerance") from None
+    if not 0 < value <= 1000:
+        raise InputError(f"must be between 0 and 1000 m, got {value:g}", field="tolerance")
+    return value
+
+
+@bp.get("/edgematch.json")
+def edgematch_json():
+    results = edgematch_store(current_app.config["STORE"], _tolerance())
+    return jsonify({"tolerance_m": results[0].tolerance_m,
+                    "neighbours": summary_frame(results).to_dict("records")})
+
+
+@bp.get("/edgematch.txt")
+def edgematch_text():
+    text = report_text(edgematch_store(current_app.config["STORE"], _tolerance()))
+    return Response(text + "\n", mimetype="text/plain")
+
+
+@bp.post("/neighbours")
+def upload_neighbour():
+    """multipart/form-data: file (.gpkg, .geojson, .zip), optional name and crs;
+    header Authorization: Bearer <write token>."""
+    settings = current_app.config["SETTINGS"]
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    check_write_token(settings.write_token, token.strip() if scheme == "Bearer" else None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InputError("no file sent: use the form field 'file'", field="file")
+    store = current_app.config["STORE"]
+    with tempfile.TemporaryDirectory(prefix="gis-upload-") as tmp:
+        path = save_upload(upload.read(), upload.filename, Path(tmp),
+                           EXPANSION_FACTOR * settings.upload_max_bytes)
+        plan_crs = our_boundary_crs(store)
+        added = import_neighbour(store, path, plan_crs, name=request.form.get("name") or None,
+                                 assume_crs=request.form.get("crs") or None,
+                                 display_name=Path(upload.filename).name)
+    names = list(added[added["source_file"] == Path(upload.filename).name]["name"])
+    results = [r for r in edgematch_store(store) if r.source.startswith("imported") and r.neighbour in names]
+    return jsonify({"imported": names, "edgematch": [r.summary() for r in results]}), 201
+
+
+def our_boundary_crs(store):
+    """The plan CRS the store was built in (the commune boundary's)."""
+    return store.read_layer("commune_boundary").crs
+
+

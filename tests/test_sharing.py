@@ -1,0 +1,124 @@
+"""Upload of a neighbour's boundary on the web: the write token, the size limit, zip-slip and zip
+bombs refused, nothing stored before the file passes, and the edge-matching report."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import geopandas as gpd
+import pytest
+
+from gis_service.edgematch import IMPORTED_LAYER
+from gis_service.export import zip_bytes
+from gis_service.settings import PROJECT_ROOT
+from gis_service.store import GeoPackageStore
+
+SOURCE = PROJECT_ROOT / "layers" / "basemap" / "communes_2025.geojson"
+AUTH = {"Authorization": "Bearer test-token"}  # tests/conftest.py: write_token="test-token"
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def bu_dang_shp_zip(tmp_path_factory) -> bytes:
+    """Bù Đăng's polygon as a neighbour would send it: zipped Shapefile in EPSG:9212."""
+    folder = tmp_path_factory.mktemp("shp")
+    gdf = gpd.read_file(SOURCE)
+    gdf[gdf["name"] == "Bù Đăng"][["name", "geometry"]].to_crs(9212).to_file(
+        folder / "bu_dang.shp", layer_options={"ENCODING": "UTF-8"})
+    return zip_bytes({p.name: p.read_bytes() for p in folder.glob("bu_dang.*")})
+
+
+def _post(client, data: bytes, filename: str, headers=AUTH, **form):
+    return client.post("/sharing/neighbours", headers=headers, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(data), filename), **form})
+
+
+def test_upload_with_token_imports_and_edge_matches(client, settings, bu_dang_shp_zip):
+    response = _post(client, bu_dang_shp_zip, "bù_đăng_vn2000.zip", name="Bù Đăng (gửi)")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["imported"] == ["Bù Đăng (gửi)"]
+    communes = gpd.read_file(SOURCE).to_crs(5899)
+    ours = communes[communes["code"].astype(str) == "25417"].geometry.iloc[0]
+    theirs = communes[communes["name"] == "Bù Đăng"].geometry.iloc[0]
+    assert body["edgematch"][0]["overlap_ha"] == pytest.approx(ours.intersection(theirs).area / 1e4, abs=0.01)
+    stored = GeoPackageStore(settings.store).read_layer(IMPORTED_LAYER)
+    assert list(stored["source_file"]) == ["bù_đăng_vn2000.zip"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-token"}])
+def test_upload_without_the_right_token_is_401_and_stores_nothing(client, settings, bu_dang_shp_zip, headers):
+    before = _digest(settings.store)
+    response = _post(client, bu_dang_shp_zip, "bu_dang.zip", headers=headers)
+    assert response.status_code == 401
+    assert _digest(settings.store) == before
+
+
+def test_writes_disabled_when_no_token_is_configured(settings, bu_dang_shp_zip):
+    from dataclasses import replace
+
+    from gis_service.web import create_app
+
+    client = create_app(replace(settings, write_token="")).test_client()
+    response = _post(client, bu_dang_shp_zip, "bu_dang.zip", headers={"Authorization": "Bearer "})
+    assert response.status_code == 401 and "disabled" in response.get_json()["error"]
+
+
+def test_upload_over_the_size_limit_is_413(settings, bu_dang_shp_zip):
+    from dataclasses import replace
+
+    from gis_service.web import create_app
+
+    client = create_app(replace(settings, upload_max_bytes=len(bu_dang_shp_zip) // 2)).test_client()
+    assert _post(client, bu_dang_shp_zip, "bu_dang.zip").status_code == 413
+
+
+def test_zip_slip_is_refused_and_nothing_written(client, settings, tmp_path):
+    before = _digest(settings.store)
+    evil = zip_bytes({"../../evil.geojson": SOURCE.read_bytes()})
+    response = _post(client, evil, "evil.zip")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert "zip-slip" in error and "evil.zip" in error and "../../evil.geojson" in error
+    assert _digest(settings.store) == before
+
+
+def test_zip_bomb_is_refused(settings):
+    from dataclasses import replace
+
+    from gis_service.web import create_app
+
+    bomb = zip_bytes({"a.geojson": b" " * (20 * 1024 * 1024)})  # 20 MB of spaces, ~20 kB zipped
+    client = create_app(replace(settings, upload_max_bytes=1024 * 1024)).test_client()
+    assert len(bomb) < 1024 * 1024
+    response = _post(client, bomb, "bomb.zip")
+    assert response.status_code == 400 and "zip bomb" in response.get_json()["error"]
+
+
+def test_bad_geometry_names_the_uploaded_file_feature_and_field(client, settings):
+    before = _digest(settings.store)
+    points = gpd.GeoDataFrame({"name": ["x"]}, geometry=gpd.points_from_xy([107.1], [11.7]), crs=4326)
+    response = _post(client, points.to_json().encode(), "diem.geojson")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert "diem.geojson" in error and "feature #1" in error and "field 'geometry'" in error
+    assert _digest(settings.store) == before
+
+
+def test_wrong_file_type_is_400(client):
+    response = _post(client, b"hello", "notes.txt")
+    assert response.status_code == 400 and "notes.txt" in response.get_json()["error"]
+
+
+def test_edgematch_report_is_public(client):
+    body = client.get("/sharing/edgematch.json?tolerance=5").get_json()
+    assert body["tolerance_m"] == 5.0
+    assert {r["neighbour"] for r in body["neighbours"]} == {"Bom Bo", "Bù Đăng", "Đồng Tâm", "Phước Sơn",
+                                                            "Phú Trung"}
+    text = client.get("/sharing/edgematch.txt").get_data(as_text=True)
+    assert "Chồng lấn / overlap" in text and "Bù Đăng" in text
+    assert client.get("/sharing/edgematch.json?tolerance=abc").status_code == 400
