@@ -180,3 +180,11 @@ def test_contains_point():
     assert not f.passed and f.measured == pytest.approx(70.7, abs=0.05)
     rule["params"]["max_distance_m"] = 100
     assert check(rule, z, layers={"seat": seat}).passed
+
+
+def test_corners_of_touching_or_overlapping_zones_are_not_gaps():
+    # an L of two zones (touching) and an overlapping pair: the concave corners lie within half
+    # the width of both zones, yet they are open land, not a gap
+    z = zones(("A", "farm", sq(0, 0, 500)), ("B", "hub", sq(500, 0, 500, 200)),
+              ("C", "reserve", sq(3000, 0, 500)), ("D", "farm", sq(3300, 300, 500)))
+    assert check({"check": "gaps", "params": {"max_width_m": 20}}, z).passed

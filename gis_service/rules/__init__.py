@@ -61,7 +61,7 @@ class Context:
         return {}
 
     def geodesic_ha(self, geom: BaseGeometry) -> float:
-        return float(geodesic_ha([geom], self.crs)[0])
+        return 0.0 if geom.is_empty else float(geodesic_ha([geom], self.crs)[0])
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import shapely
 from pydantic import model_validator
 
 from ..config import Strict
+from ..crs import geodesic_ha
 from . import Context, Finding, fmt, register
 
 
@@ -48,13 +49,15 @@ def area(rule, params: AreaParams, ctx: Context) -> list[Finding]:
         return [_kind_area(rule, params, ctx, kind) for kind in ctx.plan.kinds_of(rule)]
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     ha = zones["area_ha"].to_numpy()
-    failing = np.array([not params.verdict(a)[0] for a in ha], dtype=bool)
-    findings = []
-    for i in np.flatnonzero(failing):
-        zone = zones.iloc[i]
-        findings.append(_finding(rule, params, (zone["id"],), f"Vùng '{zone['id']}'",
-                                 f"Zone '{zone['id']}'", float(ha[i]), zone.geometry, ctx))
-    return findings
+    failing = np.zeros(len(ha), dtype=bool)
+    if params.min_ha is not None:
+        failing |= ha < params.min_ha
+    if params.max_ha is not None:
+        failing |= ha > params.max_ha
+    bad = zones[failing]
+    geodesic = geodesic_ha(bad.geometry.values, ctx.crs)
+    return [_finding(rule, params, (zid,), f"Vùng '{zid}'", f"Zone '{zid}'", float(a), geom, float(g))
+            for zid, a, geom, g in zip(bad["id"], ha[failing], bad.geometry.values, geodesic)]
 
 
 def _kind_area(rule, params: AreaParams, ctx: Context, kind: str) -> Finding:
@@ -63,12 +66,11 @@ def _kind_area(rule, params: AreaParams, ctx: Context, kind: str) -> Finding:
     union = shapely.union_all(zones.geometry.values)
     spec = ctx.plan.zone_kinds[kind]
     return _finding(rule, params, tuple(zones["id"]), spec.name_vi, spec.name_en,
-                    union.area / 10_000, union, ctx)
+                    union.area / 10_000, union, ctx.geodesic_ha(union))
 
 
-def _finding(rule, params, ids, label_vi, label_en, ha, geom, ctx: Context) -> Finding:
+def _finding(rule, params, ids, label_vi, label_en, ha, geom, geodesic: float) -> Finding:
     passed, why_vi, why_en = params.verdict(ha)
-    geodesic = ctx.geodesic_ha(geom) if not geom.is_empty else 0.0
     return Finding(
         rule.id, passed, ids, round(ha, 4), "ha", params.target(),
         f"{label_vi}: {fmt(ha, 1)} ha (trắc địa {fmt(geodesic, 1)} ha) {why_vi}",

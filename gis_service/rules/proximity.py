@@ -87,12 +87,12 @@ def contains_point(rule, params: ContainsParams, ctx: Context) -> list[Finding]:
     """The zone(s) of the rule's kinds contain the layer's point(s), or lie within a distance."""
     points = ctx.layer_union(params.layer)
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
-    union = shapely.union_all(zones.geometry.values)
-    dist = union.distance(points) if not union.contains(points) else 0.0
+    dists = shapely.distance(zones.geometry.values, points)
+    dist = float(dists.min()) if len(dists) else float("inf")
     passed = dist <= params.max_distance_m
     target = "chứa / contains" if params.max_distance_m == 0 else f"≤ {fmt(params.max_distance_m, 0)} m"
     return [Finding(
         rule.id, passed, tuple(zones["id"]), round(dist, 1), "m", target,
         f"{params.layer}: cách vùng {fmt(dist, 0)} m" + (" (nằm trong vùng)" if dist == 0 else ""),
         f"{params.layer}: {fmt(dist, 0)} m from the zone" + (" (inside it)" if dist == 0 else ""),
-        None if passed else shapely.shortest_line(union, points))]
+        None if passed or not len(dists) else shapely.shortest_line(zones.geometry.values[dists.argmin()], points))]
