@@ -14,11 +14,18 @@ bp = Blueprint("display", __name__)
 
 @bp.get("/display")
 def display():
-    seconds = request.args.get("interval", "12")
+    interval = _seconds("interval", 12, 2, 600)  # time per slide
+    health = _seconds("health", 5, 0.5, 600)     # how often to poll /healthz
+    return render_template("display.html", payload=display_payload(plan_data()), interval=interval,
+                           health=health)
+
+
+def _seconds(name: str, default: float, low: float, high: float) -> float:
+    raw = request.args.get(name, str(default))
     try:
-        interval = float(seconds)
+        value = float(raw)
     except ValueError:
-        raise InputError(f"must be a number of seconds, got {seconds!r}", field="interval") from None
-    if not 2 <= interval <= 600:
-        raise InputError(f"must be between 2 and 600 seconds, got {interval:g}", field="interval")
-    return render_template("display.html", payload=display_payload(plan_data()), interval=interval)
+        raise InputError(f"must be a number of seconds, got {raw!r}", field=name) from None
+    if not low <= value <= high:
+        raise InputError(f"must be between {low:g} and {high:g} seconds, got {value:g}", field=name)
+    return value

@@ -57,7 +57,16 @@ def report_context(data: PlanData, *, period: str = "quarter", today: date | Non
 
 def html_to_pdf(html: str, chromium: str) -> bytes:
     """Print a self-contained HTML page to A4 PDF with headless Chromium (Playwright, no
-    browser download: Debian's chromium). Every request to another host is refused."""
+    browser download: Debian's chromium). Every request to another host is refused.
+
+    Runs in its own thread: Playwright's sync API refuses a thread that has an event loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdf, html, chromium).result(timeout=120)
+
+
+def _print_pdf(html: str, chromium: str) -> bytes:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

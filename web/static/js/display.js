@@ -114,7 +114,10 @@ function startDisplay(data, options) {
   tick();
   setInterval(tick, 10000);
   watchServer(options.healthMs || 5000);
-  document.body.setAttribute("data-ready", "1");
+  requestAnimationFrame(function () {
+    window.__readyAt = performance.now();
+    document.body.setAttribute("data-ready", "1");
+  });
 }
 
 /* Poll /healthz: show a notice while the server is away, reload when it is back or when the

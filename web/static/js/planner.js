@@ -37,7 +37,8 @@ function initPlanner(map, zonesLayer, violationsLayer, options) {
   var resultBox = document.getElementById("lookup-result");
   var marker = null;
 
-  map.on("click", function (e) {
+  // preclick reaches the map even when a feature's popup stops the click itself
+  map.on("preclick", function (e) {
     var url = options.lookupUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7);
     if (marker) map.removeLayer(marker);
     marker = L.circleMarker(e.latlng, {radius: 7, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1})
@@ -53,6 +54,15 @@ function initPlanner(map, zonesLayer, violationsLayer, options) {
   var rule = params.get("rule") || hash.get("rule");
   var zone = params.get("zone") || hash.get("zone");
   if (rule || zone) zoomTo(map, zonesLayer, violationsLayer, rule, zone);
+  markReady();
+}
+
+/* For tests and the page benchmark: the time from navigation to the first full render. */
+function markReady() {
+  requestAnimationFrame(function () {
+    window.__readyAt = performance.now();
+    document.body.setAttribute("data-ready", "1");
+  });
 }
 
 function zoomTo(map, zonesLayer, violationsLayer, rule, zone) {

@@ -1,0 +1,99 @@
+"""The pages in real Chromium (Debian's, via Playwright), offline: every request to a host other
+than 127.0.0.1 fails the test. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser_helpers import browser, display_page, live_server, page  # noqa: F401  (fixtures)
+from web_expected import catalog_titles, inner_point, planar_ha, to_lonlat
+
+FIND_MAP = """() => { for (const k of Object.keys(window)) {
+    if (k.startsWith('map_') && window[k] instanceof L.Map) return k; } return null; }"""
+
+
+def open_planner(page, live_server, path="/"):
+    page.page.goto(live_server.url + path)
+    page.page.wait_for_selector("body[data-ready='1']", timeout=10_000)
+    return page.page.evaluate(FIND_MAP)
+
+
+def test_planner_map_shows_every_layer(page, live_server):
+    open_planner(page, live_server)
+    control = page.page.locator(".leaflet-control-layers-overlays")
+    labels = control.inner_text()
+    for title in catalog_titles():
+        assert title in labels, title
+    assert "Vi phạm quy tắc / Rule violations" in labels
+    checked = page.page.locator(".leaflet-control-layers-overlays input:checked").count()
+    assert checked == page.page.locator(".leaflet-control-layers-overlays input").count() >= 11
+    # the shapes are drawn: one SVG path per polygon/line feature at least
+    assert page.page.locator("path.leaflet-interactive").count() >= 40
+    assert page.page.locator("#illustrative-banner").is_visible()
+    assert "lamngockhuong/vietnam-3d-map" in page.page.locator("#attribution").inner_text()
+    page.screenshot("planner-map")
+    assert page.console_errors == []
+    assert page.foreign_requests == []
+
+
+def test_clicking_a_zone_shows_its_area(page, live_server):
+    map_name = open_planner(page, live_server)
+    zone_id = "SR-01"
+    lon, lat = to_lonlat(*inner_point(zone_id))
+    point = page.page.evaluate(f"() => {{ const p = window['{map_name}'].latLngToContainerPoint([{lat}, {lon}]);"
+                               f" const r = window['{map_name}'].getContainer().getBoundingClientRect();"
+                               f" return [p.x + r.left, p.y + r.top]; }}")
+    page.page.mouse.click(*point)
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    expected = f"{planar_ha(zone_id):,.2f} ha"
+    assert zone_id in popup.inner_text() and expected in popup.inner_text()
+    # the same click ran the lookup (tra cứu quy hoạch) in the side panel
+    page.page.wait_for_selector("#lookup-result .lk-area", timeout=5_000)
+    assert page.page.locator("#lookup-result .lk-area").inner_text() == expected
+    page.screenshot("planner-zone-popup")
+    assert page.console_errors == [] and page.foreign_requests == []
+
+
+def test_rule_link_zooms_to_the_violation(page, live_server):
+    open_planner(page, live_server, "/?rule=R11&zone=SR-03")
+    assert page.page.get_attribute("body", "data-focused") == "R11:SR-03"
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert "R11" in popup.inner_text() and "SR-03" in popup.inner_text()
+    page.screenshot("planner-rule-R11")
+
+
+def test_display_page_at_1920x1080_offline_and_cycling(display_page, live_server):
+    p = display_page.page
+    p.goto(live_server.url + "/display?interval=2")
+    p.wait_for_selector("body[data-ready='1']", timeout=10_000)
+    assert p.viewport_size == {"width": 1920, "height": 1080}
+    first = p.get_attribute("body", "data-slide")
+    area = p.locator(".zone-area").inner_text()
+    assert area == f"{planar_ha(first):,.1f} ha"
+    assert p.locator("#illustrative-banner").is_visible()
+    assert "MINH HỌA" in p.locator("#illustrative-banner").inner_text()
+    assert "Dữ liệu ngày / Data of" in p.locator("footer").inner_text()
+    assert "lamngockhuong/vietnam-3d-map" in p.locator("footer").inner_text()
+    title_px = p.evaluate("parseFloat(getComputedStyle(document.querySelector('#panel h2')).fontSize)")
+    assert title_px >= 40  # legible from three metres
+    display_page.screenshot("display-zone")
+    p.wait_for_function(f"document.body.getAttribute('data-slide') !== '{first}'", timeout=5_000)
+    # nothing on the page overflows the screen
+    assert p.evaluate("document.documentElement.scrollWidth") <= 1920
+    assert display_page.console_errors == []
+    assert display_page.foreign_requests == []
+
+
+def test_display_recovers_when_the_server_comes_back(display_page, live_server):
+    p = display_page.page
+    down = {"on": True}
+    p.route("**/healthz", lambda route: route.abort() if down["on"] else route.continue_())
+    p.goto(live_server.url + "/display?health=0.5")
+    p.wait_for_selector("#offline:not([hidden])", timeout=5_000)  # the server is "away"
+    with p.expect_navigation(timeout=5_000):  # back: the page reloads by itself
+        down["on"] = False
+    p.wait_for_selector("body[data-ready='1']", timeout=10_000)
+    assert p.locator("#offline").is_hidden()
+    assert display_page.foreign_requests == []

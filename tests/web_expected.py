@@ -1,0 +1,65 @@
+"""Expected values for the page tests, computed independently of the service: straight from the
+source files with json, shapely, pyproj and yaml (no geopandas, no gis_service code)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import shapely
+import yaml
+from pyproj import Transformer
+from shapely.geometry import shape
+
+from gis_service.settings import PROJECT_ROOT
+
+LAYERS = PROJECT_ROOT / "layers"
+ZONES_FILE = LAYERS / "illustrative" / "draft_zones.geojson"
+
+
+@lru_cache
+def source_zones() -> dict[str, dict]:
+    """Each zone of the shipped draft: its properties and its geometry in EPSG:5899."""
+    doc = json.loads(ZONES_FILE.read_text(encoding="utf-8"))
+    assert doc["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::5899"  # VN-2000 TM-3 107-45
+    return {f["properties"]["id"]: {**f["properties"], "geometry": shape(f["geometry"])}
+            for f in doc["features"]}
+
+
+def planar_ha(zone_id: str) -> float:
+    return source_zones()[zone_id]["geometry"].area / 10_000
+
+
+def kind_union_ha(kind: str) -> float:
+    geoms = [z["geometry"] for z in source_zones().values() if z["kind"] == kind]
+    return shapely.union_all(geoms).area / 10_000
+
+
+def inner_point(zone_id: str) -> tuple[float, float]:
+    """A point well inside the zone, in EPSG:5899 (x = easting, y = northing)."""
+    geom = source_zones()[zone_id]["geometry"]
+    p = geom.buffer(-200).representative_point() if not geom.buffer(-200).is_empty \
+        else geom.representative_point()
+    return p.x, p.y
+
+
+def to_lonlat(x: float, y: float, crs: str = "EPSG:5899") -> tuple[float, float]:
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+
+
+def to_crs(x: float, y: float, dst: str) -> tuple[float, float]:
+    return Transformer.from_crs("EPSG:5899", dst, always_xy=True).transform(x, y)
+
+
+@lru_cache
+def plan_yaml() -> dict:
+    return yaml.safe_load((LAYERS / "plan.yaml").read_text(encoding="utf-8"))
+
+
+def area_rule(rule_id: str) -> dict:
+    return next(r for r in plan_yaml()["rules"] if r["id"] == rule_id)
+
+
+def catalog_titles() -> list[str]:
+    doc = yaml.safe_load((LAYERS / "catalog.yaml").read_text(encoding="utf-8"))
+    return [layer["title_vi"] for layer in doc["layers"]]
