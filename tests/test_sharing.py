@@ -14,6 +14,8 @@ from gis_service.export import zip_bytes
 from gis_service.settings import PROJECT_ROOT
 from gis_service.store import GeoPackageStore
 
+from browser_helpers import browser, live_server, page  # noqa: F401  (fixtures)
+
 SOURCE = PROJECT_ROOT / "layers" / "basemap" / "communes_2025.geojson"
 AUTH = {"Authorization": "Bearer test-token"}  # tests/conftest.py: write_token="test-token"
 
@@ -122,3 +124,40 @@ def test_edgematch_report_is_public(client):
     text = client.get("/sharing/edgematch.txt").get_data(as_text=True)
     assert "Chồng lấn / overlap" in text and "Bù Đăng" in text
     assert client.get("/sharing/edgematch.json?tolerance=abc").status_code == 400
+
+
+def test_edgematch_map_page_is_offline_and_lists_the_five(client):
+    page = client.get("/sharing/edgematch").get_data(as_text=True)
+    assert "/static/vendor/leaflet/leaflet.js" in page
+    assert "https://" not in page.split("<body")[0] and "cdn" not in page.lower()
+    for name in ("Bom Bo", "Bù Đăng", "Đồng Tâm", "Phước Sơn", "Phú Trung"):
+        assert name in page
+    assert "lamngockhuong/vietnam-3d-map" in page  # attribution of the boundaries
+
+
+def test_edgematch_map_in_a_real_browser(page, live_server):
+    """Chromium, offline: the map draws the overlaps and gaps; a click on a marker names the
+    neighbour and the area; the report table shows each overlap (2 decimals) as computed here."""
+    communes = gpd.read_file(SOURCE).to_crs(5899)
+    ours = communes[communes["code"].astype(str) == "25417"].geometry.iloc[0]
+    page.page.goto(live_server.url + "/sharing/edgematch")
+    page.page.wait_for_selector("#edgematch-report")
+    report = page.page.locator("#edgematch-report").inner_text()
+    for name in ("Bom Bo", "Bù Đăng", "Đồng Tâm", "Phước Sơn", "Phú Trung"):
+        theirs = communes[communes["name"] == name].geometry.iloc[0]
+        assert f"{ours.intersection(theirs).area / 1e4:.2f} ha" in report, name
+    overlays = page.page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert "Chồng lấn / Overlaps" in overlays and "Khe hở / Gaps" in overlays
+    assert page.page.locator("path.leaflet-interactive").count() > 80  # 40 overlaps, 34 gaps, markers
+    # centre the map on an overlap marker at street zoom, then click the middle of the map
+    page.page.evaluate("""() => { for (const k of Object.keys(window)) {
+        const m = window[k]; if (!(k.startsWith('map_') && m instanceof L.Map)) continue;
+        m.eachLayer(l => { if (l instanceof L.CircleMarker && l.options.color === '#c00000' && !window._t)
+            window._t = l; });
+        m.setView(window._t.getLatLng(), 17, {animate: false}); } }""")
+    box = page.page.locator(".leaflet-container").bounding_box()
+    page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = page.page.locator(".leaflet-popup-content").inner_text()
+    assert "Chồng lấn với xã" in popup and "ha" in popup
+    page.screenshot("edgematch-map")
+    assert page.console_errors == [] and page.foreign_requests == []

@@ -26,6 +26,19 @@ def _tolerance() -> float:
     return value
 
 
+@bp.get("/edgematch")
+def edgematch_map():
+    from ..ogcapi.collections import collection
+    from .sharing_map import edgematch_page
+
+    store = current_app.config["STORE"]
+    results = edgematch_store(store, _tolerance())
+    boundary = collection(store, "commune_boundary")
+    page = edgematch_page(results, boundary.read(), store.read_layer("neighbours"),
+                          f"{boundary.source} ({boundary.licence})")
+    return Response(page, mimetype="text/html")
+
+
 @bp.get("/edgematch.json")
 def edgematch_json():
     results = edgematch_store(current_app.config["STORE"], _tolerance())
