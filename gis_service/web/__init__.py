@@ -25,12 +25,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from . import health
     app.register_blueprint(health.bp)
-    from . import sharing
-    app.register_blueprint(sharing.bp)
-    from . import downloads
-    app.register_blueprint(downloads.bp)
     from . import ogcapi
     app.register_blueprint(ogcapi.bp)
+    from . import downloads
+    app.register_blueprint(downloads.bp)
+    from . import sharing
+    app.register_blueprint(sharing.bp)
     from . import dashboard, display, planner
     app.register_blueprint(planner.bp)
     app.register_blueprint(dashboard.bp)
