@@ -46,6 +46,8 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
             findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
                                 "Không có vi phạm", "No violations")]
         outcomes.append(RuleOutcome(rule.id, rule.check, rule.title_vi, rule.title_en, kinds, findings, error))
+    if progress:
+        progress("Diện tích theo loại vùng / Areas by zone kind")
     return Report(plan.name_vi, plan.name_en, plan.crs,
                   datetime.now(timezone.utc).isoformat(timespec="seconds"), outcomes,
                   kind_areas(plan, fixed, boundary))

@@ -15,30 +15,26 @@ STATUSES = ("draft", "approved", "superseded")
 
 
 def check_zone_attributes(zones: gpd.GeoDataFrame, kinds: dict, file: str) -> None:
-    """Every zone has every field, a unique id, a known kind and status, polygonal geometry."""
+    """Every zone has every field, a unique id, a known kind and status, polygonal geometry.
+    The first offending feature is named, with its field."""
     for name in REQUIRED_FIELDS:
         if name not in zones.columns:
             raise InputError("required field is missing from the layer", file=file, field=name)
-    for i in range(len(zones)):
-        row = zones.iloc[i]
-        label = feature_label(zones, i)
-        for name in ("id", "kind", "name_vi", "name_en", "landuse", "status", "source"):
-            if not isinstance(row[name], str) or not row[name].strip():
-                raise InputError("must be a non-empty text", file=file, feature=label, field=name)
-        if row["kind"] not in kinds:
-            raise InputError(f"unknown zone kind {row['kind']!r}; known: {', '.join(kinds)}",
-                             file=file, feature=label, field="kind")
-        if row["status"] not in STATUSES:
-            raise InputError(f"status must be one of {', '.join(STATUSES)}", file=file, feature=label,
-                             field="status")
-        if row.geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InputError(f"zones must be polygons, got {row.geometry.geom_type}", file=file,
-                             feature=label, field="geometry")
-    dupes = zones["id"][zones["id"].duplicated()]
-    if len(dupes):
-        i = int(np.flatnonzero(zones["id"].duplicated())[0])
-        raise InputError(f"id {dupes.iloc[0]!r} is used twice", file=file,
-                         feature=feature_label(zones, i), field="id")
+    checks = [(name, ~zones[name].map(lambda v: isinstance(v, str) and bool(v.strip())),
+               "must be a non-empty text")
+              for name in ("id", "kind", "name_vi", "name_en", "landuse", "status", "source")]
+    checks += [
+        ("kind", ~zones["kind"].isin(list(kinds)), f"unknown zone kind; known: {', '.join(kinds)}"),
+        ("status", ~zones["status"].isin(STATUSES), f"status must be one of {', '.join(STATUSES)}"),
+        ("geometry", ~zones.geometry.geom_type.isin(["Polygon", "MultiPolygon"]), "zones must be polygons"),
+        ("id", zones["id"].duplicated(), "this id is used twice"),
+    ]
+    for field, bad, message in checks:
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            value = zones.geometry.iloc[i].geom_type if field == "geometry" else zones[field].iloc[i]
+            raise InputError(f"{message} (got {value!r})", file=file,
+                             feature=feature_label(zones, i), field=field)
 
 
 def repaired(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -72,34 +72,37 @@ class GapParams(Strict):
 
 @register("gaps", GapParams)
 def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
-    """Gaps between zones narrower than ``max_width_m``: a morphological closing, done locally.
+    """Gaps between zones narrower than ``max_width_m``: a morphological closing, done by pairs.
 
     Closing (buffer out, then in, by half the width, mitred so right-angle corners stay put)
-    fills exactly the spaces narrower than the width. On a large layer closing the whole union
-    is slow, so candidates come first: for each pair of zones closer than the width (a
-    spatial-index query), where their half-width buffers meet outside both. Each candidate
-    is then closed against only the zones around it.
+    fills exactly the spaces narrower than the width. Closing the union of every zone is slow
+    on a large layer, so it is done for each pair of zones closer than the width (a
+    spatial-index query), all pairs at once; the pieces are merged and any other zone removed.
     """
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     geoms = zones.geometry.values
     half = params.max_width_m / 2
     left, right = zones.sindex.query(geoms, predicate="dwithin", distance=params.max_width_m)
     keep = left < right
+    left, right = left[keep], right[keep]
+    # cheap filter first: only pairs whose half-width buffers meet outside both zones
     grown = shapely.buffer(geoms, half, quad_segs=2)
-    between = shapely.intersection(grown[left[keep]], grown[right[keep]])
-    between = shapely.difference(shapely.difference(between, geoms[left[keep]]), geoms[right[keep]])
-    between = between[shapely.area(between) > 0]
-    if len(between) == 0:
+    between = shapely.difference(shapely.intersection(grown[left], grown[right]),
+                                 shapely.union(geoms[left], geoms[right]))
+    candidate = shapely.area(between) > 0
+    pair = shapely.union(geoms[left[candidate]], geoms[right[candidate]])
+    closed = shapely.buffer(shapely.buffer(pair, half, join_style="mitre"), -half, join_style="mitre")
+    pieces = shapely.difference(closed, pair)
+    pieces = pieces[shapely.area(pieces) > 0]
+    if len(pieces) == 0:
         return []
-    findings = []
-    for candidate in shapely.get_parts(shapely.union_all(between)):
-        window = shapely.envelope(candidate.buffer(params.max_width_m))
-        local = shapely.intersection(shapely.union_all(geoms[zones.sindex.query(window)]), window)
-        closed = local.buffer(half, join_style="mitre").buffer(-half, join_style="mitre")
-        gap = closed.difference(local).intersection(candidate).intersection(ctx.boundary)
-        findings += [_gap_finding(rule, params, part, zones) for part in shapely.get_parts(gap)
-                     if part.geom_type == "Polygon" and part.area >= params.min_area_m2]
-    return findings
+    merged = shapely.union_all(pieces)
+    inside = zones.sindex.query(merged, predicate="intersects")
+    if len(inside):
+        merged = merged.difference(shapely.union_all(geoms[inside]))
+    merged = merged.intersection(ctx.boundary)
+    return [_gap_finding(rule, params, part, zones) for part in shapely.get_parts(merged)
+            if part.geom_type == "Polygon" and part.area >= params.min_area_m2]
 
 
 def _gap_finding(rule, params: GapParams, part, zones) -> Finding:
