@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import InputError
@@ -22,7 +22,6 @@ class Settings:
     upload_max_bytes: int = 50 * 1024 * 1024
     tiles_url: str = ""  # opt-in background tiles for the planner map; empty: plain, offline
     chromium: str = "/usr/bin/chromium"  # prints the report to PDF
-    extra: dict = field(default_factory=dict)
 
     @property
     def catalog_file(self) -> Path:
@@ -38,8 +37,6 @@ class Settings:
         environ = os.environ if environ is None else environ
         values: dict = {}
         for f in fields(cls):
-            if f.name == "extra":
-                continue
             raw = environ.get(PREFIX + f.name.upper())
             if raw is None:
                 continue

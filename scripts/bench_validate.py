@@ -72,7 +72,7 @@ def timed_validate(settings: Settings) -> tuple[float, float, float, int, int]:
     t2 = time.perf_counter()
     ends = [t for _, t in steps[1:]] + [t2]
     slow = sorted(((end - t, msg) for (msg, t), end in zip(steps, ends)), reverse=True)[:4]
-    print("   slowest rules: " + "; ".join(f"{msg.split('] ')[1][:40]} {d:.2f}s" for d, msg in slow))
+    print("   slowest rules: " + "; ".join(f"{msg.split('] ')[-1][:40]} {d:.2f}s" for d, msg in slow))
     save_report(store, report)
     t3 = time.perf_counter()
     findings = sum(len(o.findings) for o in report.outcomes)

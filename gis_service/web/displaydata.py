@@ -1,5 +1,5 @@
-"""What the public display shows, as one JSON-able dict: light geometry (lon/lat, 5 decimals,
-about 1 m) and the zone and target summaries. No Flask here."""
+"""What the public display shows, as one JSON-able dict: light geometry (lon/lat on the map helper's grid,
+about 0.1 m) and the zone and target summaries. No Flask here."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 
 import geopandas as gpd
 
+from . import foliummap
 from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData
 
-DECIMALS = 5
 CONTEXT = ("commune_boundary", "thac_mo_lake", "residential", "road_ql14", "commune_seat")
 
 
@@ -46,6 +46,4 @@ def display_payload(data: PlanData) -> dict:
 
 
 def _geojson(frame: gpd.GeoDataFrame) -> dict:
-    frame = frame.to_crs("EPSG:4326")
-    frame = frame.set_geometry(frame.geometry.set_precision(10 ** -DECIMALS))
-    return json.loads(frame.to_json(drop_id=True))
+    return json.loads(foliummap.to_page_lonlat(frame).to_json(drop_id=True))

@@ -72,9 +72,7 @@ def add_gdf_layer(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *,
     text (tooltip); the helper shows it as is, without a field table. ``marker`` draws points
     (e.g. ``folium.CircleMarker(radius=6)``; the default pin needs the vendored images).
     """
-    frame = gdf if gdf.crs is None or gdf.crs.to_string() == WGS84 else gdf.to_crs(WGS84)
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    frame = frame.set_geometry(frame.geometry.set_precision(10 ** -COORD_DECIMALS))
+    frame = to_page_lonlat(gdf)
     style_function = style if callable(style) else (lambda _f, s=dict(style or {}): s)
     layer = folium.GeoJson(
         frame.__geo_interface__, name=name, style_function=style_function,
@@ -85,6 +83,17 @@ def add_gdf_layer(m: folium.Map | folium.FeatureGroup, gdf: gpd.GeoDataFrame, *,
         show=show, control=control, smooth_factor=0.5, marker=marker)
     layer.add_to(m)
     return layer
+
+
+def to_page_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` in lon/lat on a 1e-6° grid (about 0.1 m), valid and without empty geometries.
+
+    Snapping point by point then repairing: GEOS's valid-output snapping raises a
+    TopologyException on some thin border slivers."""
+    frame = gdf if gdf.crs is None or gdf.crs.to_string() == WGS84 else gdf.to_crs(WGS84)
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    snapped = frame.geometry.set_precision(10 ** -COORD_DECIMALS, mode="pointwise").make_valid()
+    return frame.set_geometry(snapped)[~snapped.is_empty]
 
 
 def add_html(m: folium.Map, html: str, *, where: str = "html", name: str | None = None) -> None:

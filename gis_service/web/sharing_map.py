@@ -25,7 +25,7 @@ def edgematch_page(results: list[NeighbourMatch], boundary: gpd.GeoDataFrame,
                             style={"color": "#777777", "weight": 1, "fillOpacity": 0.05})
     foliummap.add_gdf_layer(m, boundary[["geometry"]], name="Ranh giới xã Nghĩa Trung / Our boundary",
                             style={"color": "#000000", "weight": 2, "fill": False})
-    pieces = _on_grid(pieces_frame(results, boundary.crs))
+    pieces = foliummap.to_page_lonlat(pieces_frame(results, boundary.crs))
     pieces["popup"] = [f"{escape(vi)}<br><i>{escape(en)}</i>"
                        for vi, en in zip(pieces["message_vi"], pieces["message_en"])]
     for kind, style in STYLES.items():
@@ -40,14 +40,6 @@ def edgematch_page(results: list[NeighbourMatch], boundary: gpd.GeoDataFrame,
     folium.LayerControl(collapsed=False).add_to(m)
     foliummap.add_html(m, _table(results, attribution), name="edgematch_table")
     return foliummap.render_page(m)
-
-
-def _on_grid(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Slivers in lon/lat already snapped to the helper's coordinate grid and valid: its own
-    snapping (valid-output mode) fails on some of these thin polygons (GEOS TopologyException)."""
-    frame = frame.to_crs(foliummap.WGS84)
-    snapped = frame.geometry.set_precision(10 ** -foliummap.COORD_DECIMALS, mode="pointwise").make_valid()
-    return frame.set_geometry(snapped)[~snapped.is_empty]
 
 
 def _table(results: list[NeighbourMatch], attribution: str) -> str:
