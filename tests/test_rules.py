@@ -188,3 +188,10 @@ def test_corners_of_touching_or_overlapping_zones_are_not_gaps():
     z = zones(("A", "farm", sq(0, 0, 500)), ("B", "hub", sq(500, 0, 500, 200)),
               ("C", "reserve", sq(3000, 0, 500)), ("D", "farm", sq(3300, 300, 500)))
     assert check({"check": "gaps", "params": {"max_width_m": 20}}, z).passed
+
+
+def test_a_zone_inside_a_gap_is_not_a_gap():
+    # A and B 10 m apart; C fills the middle 100 m of that space: two slivers of 200 m × 10 m remain
+    z = zones(("A", "farm", sq(0, 0, 500)), ("B", "hub", sq(510, 0, 500)), ("C", "farm", sq(500, 200, 10, 100)))
+    out = failing(check({"check": "gaps", "params": {"max_width_m": 20}}, z))
+    assert sorted(round(f.measured) for f in out) == [2000, 2000]
