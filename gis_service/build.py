@@ -41,7 +41,7 @@ def build_store(settings: Settings, store: Store, progress=None) -> dict[str, in
     layers[REMAINING_LAYER] = gpd.GeoDataFrame(
         {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
          "landuse": [";".join(plan.remaining.landuse)], "illustrative": [True]},
-        geometry=[remaining_land(boundary, repaired(layers[ZONES_LAYER]))], crs=plan.crs)
+        geometry=[remaining_land(boundary, repaired(layers[ZONES_LAYER]).geometry.values)], crs=plan.crs)
     if COMMUNES_LAYER in layers:
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
     entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)

@@ -21,9 +21,9 @@ ZONES_LAYER = "zones"
 REMAINING_LAYER = "remaining_land"
 
 
-def remaining_land(boundary, zones: gpd.GeoDataFrame):
+def remaining_land(boundary, zone_geometries):
     """The remaining land is computed, never drawn: the commune minus every zone."""
-    return boundary.difference(shapely.union_all(zones.geometry.values))
+    return boundary.difference(shapely.union_all(zone_geometries))
 
 
 def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, gpd.GeoDataFrame],
@@ -59,7 +59,7 @@ def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> list[KindArea]:
         of_kind = zones[zones["kind"] == kind]
         unions.append(shapely.union_all(of_kind.geometry.values))
         rows.append((kind, spec.name_vi, spec.name_en, len(of_kind)))
-    unions.append(remaining_land(boundary, zones))
+    unions.append(remaining_land(boundary, unions))  # the kinds' unions: no second union of every zone
     rows.append(("remaining", plan.remaining.name_vi, plan.remaining.name_en, 1))
     geodesic = geodesic_ha(unions, zones.crs)
     return [KindArea(k, vi, en, n, round(u.area / 10_000, 4), round(float(g), 4))

@@ -96,12 +96,13 @@ def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
     pieces = pieces[shapely.area(pieces) > 0]
     if len(pieces) == 0:
         return []
-    merged = shapely.union_all(pieces)
-    inside = zones.sindex.query(merged, predicate="intersects")
-    if len(inside):
-        merged = merged.difference(shapely.union_all(geoms[inside]))
-    merged = merged.intersection(ctx.boundary)
-    return [_gap_finding(rule, params, part, zones) for part in shapely.get_parts(merged)
+    parts = shapely.get_parts(shapely.union_all(pieces))
+    # a third zone may lie in the space two zones leave: remove every zone from each piece
+    part_of, zone_of = zones.sindex.query(parts, predicate="intersects")
+    for i in np.unique(part_of):
+        parts[i] = parts[i].difference(shapely.union_all(geoms[zone_of[part_of == i]]))
+    found = shapely.get_parts(shapely.intersection(parts, ctx.boundary))
+    return [_gap_finding(rule, params, part, zones) for part in found
             if part.geom_type == "Polygon" and part.area >= params.min_area_m2]
 
 

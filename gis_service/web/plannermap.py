@@ -22,7 +22,7 @@ CONTEXT_STYLES = {
     "neighbours": {"color": "#6b6b6b", "weight": 1.5, "fillColor": "#e9e9e9", "fillOpacity": 0.5},
     "commune_boundary": {"color": "#1a1a1a", "weight": 3.5, "fill": False},
     "remaining_land": {"color": "#b5b59a", "weight": 0.5, "fillOpacity": 0.6},
-    "thac_mo_lake": {"color": "#2b7bb9", "weight": 1.5, "fillColor": "#b4ffff", "fillOpacity": 0.8,
+    "thac_mo_lake": {"color": "#2b7bb9", "weight": 1.5, "fillColor": "#a0ffff", "fillOpacity": 0.8,
                      "dashArray": "6 4"},
     "residential": {"color": "#b0008c", "weight": 1, "fillColor": "#ffd0ff", "fillOpacity": 0.85,
                     "dashArray": "4 3"},
@@ -154,7 +154,7 @@ def legend_html(data: PlanData) -> str:
         for c, vi, en, codes, _ in rows)
     extra = (
         "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
-        "<li><i style=\"background:#b4ffff;border:1px dashed #2b7bb9\"></i>Hồ Thác Mơ <small>/ lake "
+        "<li><i style=\"background:#a0ffff;border:1px dashed #2b7bb9\"></i>Hồ Thác Mơ <small>/ lake "
         "(minh họa)</small></li>"
         "<li><i style=\"background:#ffd0ff;border:1px dashed #b0008c\"></i>Khu dân cư <small>/ residential "
         "(minh họa)</small></li>"
@@ -162,8 +162,8 @@ def legend_html(data: PlanData) -> str:
         "<li><i class=\"sw-line\" style=\"background:#1a1a1a\"></i>Ranh giới xã <small>/ commune boundary</small></li>")
     return (f"<div class=\"legend\" id=\"legend\"><b>Chú giải / Legend</b>"
             f"<ul>{items}{extra}</ul><div class=\"src\">Màu theo bảng màu loại đất của bản đồ hiện trạng / "
-            f"quy hoạch sử dụng đất (TT 25/2014/TT-BTNMT, gần đúng) / colours after the Vietnamese "
-            f"land-use map colour table (approximate)</div></div>")
+            f"quy hoạch sử dụng đất theo mã loại đất chính (gần đúng) / colours of each zone's main "
+            f"land-category code in the Vietnamese land-use map colour table (approximate)</div></div>")
 
 
 def _chrome_html(data: PlanData) -> str:

@@ -56,7 +56,7 @@ function startDisplay(data, options) {
                           doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false,
                           zoomSnap: 0.25, fadeAnimation: false, zoomAnimation: false});
   var styles = {
-    thac_mo_lake: {color: "#2b7bb9", weight: 2, fillColor: "#b4ffff", fillOpacity: 0.9, dashArray: "8 5"},
+    thac_mo_lake: {color: "#2b7bb9", weight: 2, fillColor: "#a0ffff", fillOpacity: 0.9, dashArray: "8 5"},
     residential: {color: "#b0008c", weight: 1, fillColor: "#ffd0ff", fillOpacity: 0.9},
     road_ql14: {color: "#e0301e", weight: 5},
     commune_boundary: {color: "#111", weight: 5, fill: false}
