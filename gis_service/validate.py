@@ -14,7 +14,7 @@ from .plan import Plan, parse_params
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
 from .rules import CHECKS, Context, Finding
 from .store import Store
-from .zones import repaired
+from .zones import polygonal, repaired
 
 BOUNDARY_LAYER = "commune_boundary"
 ZONES_LAYER = "zones"
@@ -23,7 +23,7 @@ REMAINING_LAYER = "remaining_land"
 
 def remaining_land(boundary, zone_geometries):
     """The remaining land is computed, never drawn: the commune minus every zone."""
-    return boundary.difference(shapely.union_all(zone_geometries))
+    return polygonal(boundary.difference(shapely.union_all(zone_geometries)))
 
 
 def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, gpd.GeoDataFrame],

@@ -50,12 +50,13 @@ def repaired(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if invalid.any():
         fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         geoms = np.array(geoms, dtype=object)
-        geoms[invalid] = [_polygonal(g) for g in fixed]
+        geoms[invalid] = [polygonal(g) for g in fixed]
         out = out.set_geometry(gpd.GeoSeries(geoms, crs=zones.crs, index=zones.index))
     out["area_ha"] = planar_ha(out.geometry.values)
     return out
 
 
-def _polygonal(geom):
+def polygonal(geom):
+    """The polygonal parts of an overlay or repair result (it may also hold lines and points)."""
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -18,6 +18,8 @@ import folium
 import geopandas as gpd
 from branca.element import Element
 
+from ..zones import polygonal
+
 VENDOR_URL = "/static/vendor"
 LEAFLET_JS = f"{VENDOR_URL}/leaflet/leaflet.js"
 LEAFLET_CSS = f"{VENDOR_URL}/leaflet/leaflet.css"
@@ -92,7 +94,12 @@ def to_page_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     TopologyException on some thin border slivers."""
     frame = gdf if gdf.crs is None or gdf.crs.to_string() == WGS84 else gdf.to_crs(WGS84)
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    snapped = frame.geometry.set_precision(10 ** -COORD_DECIMALS, mode="pointwise").make_valid()
+    snapped = frame.geometry.set_precision(10 ** -COORD_DECIMALS, mode="pointwise")
+    invalid = ~snapped.is_valid
+    snapped[invalid] = snapped[invalid].make_valid()
+    # repairing a polygon may leave lines beside it: keep what was polygonal
+    was_polygon = invalid & gdf.loc[frame.index].geom_type.isin(["Polygon", "MultiPolygon"])
+    snapped[was_polygon] = snapped[was_polygon].apply(polygonal)
     return frame.set_geometry(snapped)[~snapped.is_empty]
 
 
