@@ -70,40 +70,49 @@ class GapParams(Strict):
     min_area_m2: float = 1.0
 
 
+#: zones per tile of the gap check: enough to keep GEOS busy, few enough to keep unions small
+ZONES_PER_TILE = 200
+
+
 @register("gaps", GapParams)
 def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
-    """Gaps between zones narrower than ``max_width_m``: a morphological closing, done by pairs.
+    """Gaps between zones narrower than ``max_width_m``: a morphological closing, tile by tile.
 
-    Closing (buffer out, then in, by half the width, mitred so right-angle corners stay put)
-    fills exactly the spaces narrower than the width. Closing the union of every zone is slow
-    on a large layer, so it is done for each pair of zones closer than the width (a
-    spatial-index query), all pairs at once; the pieces are merged and any other zone removed.
+    Closing the union of the zones (buffer out, then in, by half the width, mitred so right-angle
+    corners stay put) fills exactly the spaces narrower than the width. On a large layer the union
+    of every zone is slow, so the extent is cut into square tiles; each is closed with the zones
+    within a margin of it (the margin keeps the cut from making gaps of its own) and only what
+    falls inside the tile is kept. Pieces cut by tile edges are merged again.
     """
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     geoms = zones.geometry.values
-    half = params.max_width_m / 2
-    left, right = zones.sindex.query(geoms, predicate="dwithin", distance=params.max_width_m)
-    keep = left < right
-    left, right = left[keep], right[keep]
-    # cheap filter first: only pairs whose half-width buffers meet outside both zones
-    grown = shapely.buffer(geoms, half, quad_segs=2)
-    between = shapely.difference(shapely.intersection(grown[left], grown[right]),
-                                 shapely.union(geoms[left], geoms[right]))
-    candidate = shapely.area(between) > 0
-    pair = shapely.union(geoms[left[candidate]], geoms[right[candidate]])
-    closed = shapely.buffer(shapely.buffer(pair, half, join_style="mitre"), -half, join_style="mitre")
-    pieces = shapely.difference(closed, pair)
-    pieces = pieces[shapely.area(pieces) > 0]
-    if len(pieces) == 0:
+    if len(geoms) == 0:
         return []
-    parts = shapely.get_parts(shapely.union_all(pieces))
-    # a third zone may lie in the space two zones leave: remove every zone from each piece
-    part_of, zone_of = zones.sindex.query(parts, predicate="intersects")
-    for i in np.unique(part_of):
-        parts[i] = parts[i].difference(shapely.union_all(geoms[zone_of[part_of == i]]))
-    found = shapely.get_parts(shapely.intersection(parts, ctx.boundary))
-    return [_gap_finding(rule, params, part, zones) for part in found
+    half, margin = params.max_width_m / 2, 2 * params.max_width_m
+    pieces = [_closing_gaps(tile, geoms, zones.sindex, half, margin) for tile in _tiles(geoms)]
+    found = shapely.intersection(shapely.union_all([p for p in pieces if not p.is_empty]), ctx.boundary)
+    return [_gap_finding(rule, params, part, zones) for part in shapely.get_parts(found)
             if part.geom_type == "Polygon" and part.area >= params.min_area_m2]
+
+
+def _tiles(geoms) -> list:
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    n_tiles = max(1, len(geoms) // ZONES_PER_TILE)
+    side = max(maxx - minx, maxy - miny, 1.0) / np.sqrt(n_tiles) if n_tiles > 1 else None
+    if side is None:
+        return [shapely.box(minx, miny, maxx, maxy)]
+    xs, ys = np.arange(minx, maxx, side), np.arange(miny, maxy, side)
+    return [shapely.box(x, y, x + side, y + side) for x in xs for y in ys]
+
+
+def _closing_gaps(tile, geoms, sindex, half: float, margin: float):
+    window = tile.buffer(margin, join_style="mitre")
+    near = sindex.query(window)
+    if len(near) < 2:
+        return shapely.Polygon()
+    local = shapely.union_all(shapely.intersection(geoms[near], window))
+    closed = local.buffer(half, join_style="mitre").buffer(-half, join_style="mitre")
+    return closed.difference(local).intersection(tile)
 
 
 def _gap_finding(rule, params: GapParams, part, zones) -> Finding:
