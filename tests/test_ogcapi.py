@@ -13,7 +13,6 @@ import pytest
 import shapely
 
 from gis_service.settings import PROJECT_ROOT
-from server_fixture import running_server
 
 LAYERS = PROJECT_ROOT / "layers"
 ZONES_SRC = LAYERS / "illustrative" / "draft_zones.geojson"
@@ -26,12 +25,13 @@ def server(tmp_path_factory, built_store_file):
     import shutil
 
     from gis_service.settings import Settings
-    from gis_service.web import create_app
+    from gis_service.web.serve import BackgroundServer
 
     store = tmp_path_factory.mktemp("ogc") / "store.gpkg"
     shutil.copy2(built_store_file, store)
-    with running_server(create_app(Settings(layers_dir=LAYERS, store=store))) as base:
-        yield base + "/ogcapi"
+    server = BackgroundServer(Settings(layers_dir=LAYERS, store=store)).start()
+    yield server.url + "/ogcapi"
+    server.stop()
 
 
 def _ogr(*args: str) -> str:
