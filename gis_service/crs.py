@@ -5,9 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod, Transformer
 
-from .errors import InputError
 
 #: VN-2000 / TM-3 107-45 (Đồng Nai, the commune's province since 1 July 2025).
 DONG_NAI_TM3 = "EPSG:5899"
@@ -19,13 +18,6 @@ CRS84 = "OGC:CRS84"
 
 M2_PER_HA = 10_000.0
 _GEOD = Geod(ellps="WGS84")
-
-
-def plan_crs(code: str) -> CRS:
-    """The plan's CRS: one of the two accepted VN-2000 TM-3 zones."""
-    if code not in PLAN_CRSS:
-        raise InputError(f"plan CRS must be one of {', '.join(PLAN_CRSS)}, got {code!r}", field="crs")
-    return CRS.from_user_input(code)
 
 
 def planar_ha(geoms) -> np.ndarray:

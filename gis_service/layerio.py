@@ -6,7 +6,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
 from pyproj import CRS
 
@@ -70,7 +69,3 @@ def _strip_vsi(name: str) -> str:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def list_layers(path: Path | str) -> list[str]:
-    return [str(row[0]) for row in pyogrio.list_layers(path)]

@@ -10,7 +10,6 @@ the engine records a single passing finding when a rule returns none.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Callable
 
 import geopandas as gpd
@@ -44,7 +43,8 @@ class Context:
     zones: gpd.GeoDataFrame          # columns id, kind, geometry (repaired), area_ha
     boundary: BaseGeometry
     layers: dict[str, gpd.GeoDataFrame]
-    raw_zone_geometry: np.ndarray = field(default=None)  # as loaded, before repair
+    raw_zone_geometry: np.ndarray  # as loaded, before repair
+    _unions: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
 
     @property
     def crs(self):
@@ -54,11 +54,10 @@ class Context:
         return self.zones[self.zones["kind"].isin(kinds)]
 
     def layer_union(self, name: str) -> BaseGeometry:
-        return self._unions.setdefault(name, shapely.union_all(self.layers[name].geometry.values))
-
-    @cached_property
-    def _unions(self) -> dict:
-        return {}
+        """The union of another layer, computed once per validation."""
+        if name not in self._unions:
+            self._unions[name] = shapely.union_all(self.layers[name].geometry.values)
+        return self._unions[name]
 
     def geodesic_ha(self, geom: BaseGeometry) -> float:
         return 0.0 if geom.is_empty else float(geodesic_ha([geom], self.crs)[0])
