@@ -142,4 +142,24 @@ def test_display_page_is_offline_and_marked(client):
 
 def test_healthz_reports_the_store_version(client, settings):
     body = client.get("/healthz").get_json()
-    assert body["version"] == int(settings.store.stat().st_mtime)
+    assert body["version"] == settings.store.stat().st_mtime_ns
+
+
+def test_pages_read_an_unchanged_store_once_and_a_rewritten_one_at_once(app, client, settings):
+    store = app.config["STORE"]
+    reads = []
+    read_layer = store.read_layer
+    store.read_layer = lambda name, *a, **kw: reads.append(name) or read_layer(name, *a, **kw)
+    first = client.get("/").get_data(as_text=True)
+    assert reads, "the first request reads the store"
+    reads.clear()
+    assert client.get("/").get_data(as_text=True) == first
+    assert client.get(f"/lookup?x={inner_point('SR-03')[0]}&y={inner_point('SR-03')[1]}").status_code == 200
+    assert reads == [], "an unchanged store is not read again"
+    # a new version of the store: zone TT-01 withdrawn
+    zones = read_layer("zones")
+    store.write({"zones": zones[zones["id"] != "TT-01"]})
+    assert set(popup_areas(client.get("/").get_data(as_text=True))) == set(source_zones()) - {"TT-01"}
+    x, y = inner_point("TT-01")
+    assert [z["id"] for z in client.get(f"/lookup?x={x}&y={y}").get_json()["zones"]] == [None]
+    assert client.get("/healthz").get_json()["version"] == settings.store.stat().st_mtime_ns

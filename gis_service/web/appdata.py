@@ -1,11 +1,44 @@
-"""The page data of the current app: the store and plan it was built with."""
+"""The page data of the current app, derived from its store once per store version.
+
+Every store write replaces the GeoPackage file atomically, so the file's modification time is
+the store's version: a rebuilt or revalidated store is picked up by the next request, and an
+unchanged one is not read again. The cache lives in ``app.extensions`` (one per app)."""
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from flask import current_app
 
+from ..store import Store
 from .plandata import PlanData, load_plan_data
+
+T = TypeVar("T")
+_CACHE = "gis_service.store_cache"
+
+
+def store_version(store: Store) -> int | None:
+    """The store's version: its file's modification time in nanoseconds (None: not built).
+    Whole seconds would miss a second write within the same second."""
+    try:
+        return store.path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def cached(key: str, build: Callable[[], T]) -> T:
+    """``build()`` once per store version for this app, then the kept value."""
+    cache: dict[str, tuple[int | None, T]] = current_app.extensions.setdefault(_CACHE, {})
+    # read the version before building: a write during the build leaves an older version on the
+    # entry, so the next request builds again rather than keeping stale data
+    version = store_version(current_app.config["STORE"])
+    entry = cache.get(key)
+    if entry is None or entry[0] != version:
+        entry = (version, build())
+        cache[key] = entry
+    return entry[1]
 
 
 def plan_data() -> PlanData:
-    return load_plan_data(current_app.config["SETTINGS"], current_app.config["STORE"])
+    return cached("plan_data", lambda: load_plan_data(current_app.config["SETTINGS"],
+                                                      current_app.config["STORE"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from ..errors import InputError
-from .appdata import plan_data
+from .appdata import cached, plan_data
 from .displaydata import display_payload
 
 bp = Blueprint("display", __name__)
@@ -16,8 +16,8 @@ bp = Blueprint("display", __name__)
 def display():
     interval = _seconds("interval", 12, 2, 600)  # time per slide
     health = _seconds("health", 5, 0.5, 600)     # how often to poll /healthz
-    return render_template("display.html", payload=display_payload(plan_data()), interval=interval,
-                           health=health)
+    payload = cached("display_payload", lambda: display_payload(plan_data()))
+    return render_template("display.html", payload=payload, interval=interval, health=health)
 
 
 def _seconds(name: str, default: float, low: float, high: float) -> float:

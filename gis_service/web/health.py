@@ -1,9 +1,11 @@
 """Liveness: the public display polls this to recover by itself when the server restarts, and
-reloads when ``version`` (the store's modification time) changes."""
+reloads when ``version`` (the store's version, see ``appdata.store_version``) changes."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+
+from .appdata import store_version
 
 bp = Blueprint("health", __name__)
 
@@ -11,6 +13,5 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     store = current_app.config["STORE"]
-    version = int(store.path.stat().st_mtime) if store.exists() else None
     return jsonify({"status": "ok", "store": str(store.path), "layers": len(store.layer_names()),
-                    "version": version})
+                    "version": store_version(store)})

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import shapely
 
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..errors import InputError
 from .plandata import PlanData, ZoneSummary
+
+#: building a pyproj Transformer takes about 20 ms: once per pair of CRSs, not per request
+_transformer = lru_cache(maxsize=8)(transformer)
 
 
 @dataclass(frozen=True)
@@ -70,14 +74,13 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
     """The zones that cover the point, with land-use code, official area and rule status."""
     plan_crs = data.plan.crs
     px, py = (point.x, point.y) if point.crs == plan_crs else \
-        transformer(point.crs, plan_crs).transform(point.x, point.y)
+        _transformer(point.crs, plan_crs).transform(point.x, point.y)
     lon, lat = (point.x, point.y) if point.crs == WGS84 else \
-        transformer(point.crs, WGS84).transform(point.x, point.y)
+        _transformer(point.crs, WGS84).transform(point.x, point.y)
     where = shapely.Point(px, py)
-    boundary = shapely.union_all(data.layer("commune_boundary").geometry.values)
     zones = data.zones
-    hits = [str(i) for i, g in zip(zones["id"], zones.geometry.values) if g.covers(where)]
-    inside = bool(boundary.covers(where))
+    hits = [str(i) for i in zones["id"][shapely.covers(zones.geometry.values, where)]]
+    inside = bool(data.boundary.covers(where))
     found = [_zone_json(data.zone(i)) for i in hits]
     if inside and not found:
         spec = data.plan.remaining

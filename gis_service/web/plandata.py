@@ -8,6 +8,7 @@ from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from ..build import load_inputs
 from ..catalog import ILLUSTRATIVE_MARK_EN, ILLUSTRATIVE_MARK_VI
@@ -69,15 +70,25 @@ class TargetRow:
 
 @dataclass
 class PlanData:
-    """Everything the pages need, read once per request from the store and the plan file."""
+    """Everything the pages need, read from the store and the plan file once per store version
+    (``appdata.plan_data``) and shared by the requests: what it returns must not be changed."""
 
     plan: Plan
     store: Store
     report: Report | None
     catalog: pd.DataFrame
+    _layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
-        return self.store.read_layer(name)
+        """A store layer, read on first use and kept (do not modify it: copy or ``assign``)."""
+        if name not in self._layers:
+            self._layers[name] = self.store.read_layer(name)
+        return self._layers[name]
+
+    @cached_property
+    def boundary(self):
+        """The commune, one geometry in the plan CRS."""
+        return shapely.union_all(self.layer(BOUNDARY_LAYER).geometry.values)
 
     @cached_property
     def zones(self) -> gpd.GeoDataFrame:

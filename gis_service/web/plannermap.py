@@ -67,10 +67,11 @@ def _context_layer(m, data: PlanData, name: str, show: bool = True):
     vi, en = data.layer_title(name)
     mark = f"<br><b class=\"mh\">{ILLUSTRATIVE_MARK}</b>" if data.is_illustrative(name) else ""
     label_col = next((c for c in ("name_vi", "name") if c in frame.columns), None)
-    frame["popup_html"] = [
-        f"<div class=\"pp\"><b>{escape(str(r[label_col]) if label_col else vi)}</b><br>"
-        f"{escape(vi)}<br><small>{escape(en)}</small>{mark}</div>" for _, r in frame.iterrows()]
-    frame["tooltip"] = [str(r[label_col]) if label_col else vi for _, r in frame.iterrows()]
+    labels = frame[label_col].astype(str) if label_col else [vi] * len(frame)
+    frame = frame.assign(  # a new frame: the layer itself is shared by the requests
+        popup_html=[f"<div class=\"pp\"><b>{escape(label)}</b><br>{escape(vi)}<br><small>{escape(en)}"
+                    f"</small>{mark}</div>" for label in labels],
+        tooltip=list(labels))
     marker = None
     if name in POINT_LAYERS:
         marker = folium.CircleMarker(radius=8, color="#ffffff", weight=2, fill=True,
