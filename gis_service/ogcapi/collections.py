@@ -14,6 +14,8 @@ from ..catalog import ILLUSTRATIVE_MARK_EN, ILLUSTRATIVE_MARK_VI
 from ..errors import NotFound
 from ..store import CATALOG_TABLE, Store
 
+#: the mark every illustrative (invented) layer carries, wherever it is published
+ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
 EDGEMATCH_COLLECTION = "edgematch"
 #: layers the store keeps that are not map data
 NON_SPATIAL = {CATALOG_TABLE, "validation_rules", "zone_areas"}
@@ -48,8 +50,8 @@ class Collection:
 
     @property
     def description(self) -> str:
-        mark = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}: dữ liệu minh họa, không phải số liệu " \
-               "chính thức / invented for demonstration, not official data. " if self.illustrative else ""
+        mark = f"{ILLUSTRATIVE_MARK}: dữ liệu minh họa, không phải số liệu chính thức / invented for " \
+               "demonstration, not official data. " if self.illustrative else ""
         return f"{mark}{self.title}. Nguồn / Source: {self.source}. Giấy phép / Licence: {self.licence}."
 
 

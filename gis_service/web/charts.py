@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from ..rules import fmt
-from .plandata import TargetRow
+from .plandata import TargetRow, verdict
 
 OK, KO, BAND = "#1e8a3c", "#c8102e", "#cfe3f5"
 
@@ -40,11 +40,10 @@ def targets_chart(rows: list[TargetRow], *, width: int = 900, bar_h: int = 34, f
                      f'{escape(r.rule_id)} · {escape(_short(r.subject_vi))}</text>')
         parts.append(f'<text x="{label_w - 8}" y="{y + bar_h / 2 + font}" text-anchor="end" '
                      f'font-size="{font - 3}" fill="#555">{escape(_short(r.subject_en))}</text>')
-        verdict = "ĐẠT / PASS" if r.passed else "KHÔNG ĐẠT / FAIL"
         parts.append(f'<text x="{x(r.measured_ha) + 6:.1f}" y="{y + bar_h / 2 + 5}" fill="{colour}" '
                      f'font-weight="700">{escape(fmt(r.measured_ha, 1))} ha</text>')
         parts.append(f'<text x="{label_w}" y="{y + bar_h + 16}" font-size="{font - 2}" fill="#333">'
-                     f'Chỉ tiêu / Target {escape(r.target)} — {verdict}</text>')
+                     f'Chỉ tiêu / Target {escape(r.target)} — {verdict(r.passed)}</text>')
     axis_y = height - 12
     for k in range(5):
         v = top * k / 4

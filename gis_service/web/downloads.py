@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, render_template_string, requ
 
 from ..errors import InputError
 from ..export import FORMATS, PLAN, export
-from ..ogcapi.collections import collections
+from ..ogcapi.collections import ILLUSTRATIVE_MARK, collections
 
 bp = Blueprint("downloads", __name__, url_prefix="/downloads")
 EXTENSIONS = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
@@ -23,7 +23,7 @@ Shapefile: tên trường ≤ 10 ký tự, bảng đối chiếu trong fields.cs
 mapping in fields.csv.</p>
 <table><tr><th>Lớp / Layer</th><th>VN-2000</th><th>WGS 84</th></tr>
 {% for id, title, illustrative in rows %}<tr><td>{{ title }}{% if illustrative %}
-<span class="mark">MINH HỌA / ILLUSTRATIVE</span>{% endif %}</td>
+<span class="mark">{{ mark }}</span>{% endif %}</td>
 <td>{% for ext in exts %}<a href="{{ url_for('downloads.download', filename=id ~ '.' ~ ext) }}">{{ ext }}</a> {% endfor %}</td>
 <td>{% for ext in exts %}<a href="{{ url_for('downloads.download', filename=id ~ '.' ~ ext, crs='wgs84') }}">{{ ext }}</a> {% endfor %}</td>
 </tr>{% endfor %}</table></body></html>"""
@@ -34,7 +34,7 @@ def index():
     available = collections(current_app.config["STORE"])
     rows = [(PLAN, "Toàn bộ quy hoạch / The whole plan", True)]
     rows += [(c.id, c.title, c.illustrative) for c in available.values()]
-    return render_template_string(INDEX, rows=rows, exts=list(EXTENSIONS))
+    return render_template_string(INDEX, rows=rows, exts=list(EXTENSIONS), mark=ILLUSTRATIVE_MARK)
 
 
 @bp.get("/<filename>")

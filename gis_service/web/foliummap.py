@@ -17,6 +17,7 @@ from typing import Callable
 import folium
 import geopandas as gpd
 from branca.element import Element
+from markupsafe import escape
 
 from ..zones import polygonal
 
@@ -56,7 +57,7 @@ def offline_map(bounds: tuple[float, float, float, float] | None = None, *,
     root.header.add_child(Element(
         f"<style>.leaflet-container{{background:{background};}}</style>"), name="map_background")
     if title:
-        root.header.add_child(Element(f"<title>{_escape(title)}</title>"), name="page_title")
+        root.header.add_child(Element(f"<title>{escape(title)}</title>"), name="page_title")
     return m
 
 
@@ -118,8 +119,3 @@ def _centre(bounds) -> list[float]:
         return [11.85, 107.0]  # Nghĩa Trung, roughly
     minx, miny, maxx, maxy = bounds
     return [(miny + maxy) / 2, (minx + maxx) / 2]
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-    return str(escape(text))

@@ -38,7 +38,7 @@ def _wants_html() -> bool:
 
 def _answer(doc: dict, kind: str, media_type: str = documents.JSON, headers: dict | None = None) -> Response:
     if _wants_html():
-        return Response(render_html(kind, doc), mimetype="text/html", headers=headers)
+        return Response(render_html(kind, doc, _base()), mimetype="text/html", headers=headers)
     return Response(json.dumps(doc, ensure_ascii=False), mimetype=media_type, headers=headers)
 
 
@@ -56,7 +56,7 @@ def conformance():
 def api():
     doc = openapi(collections(_store()), _base())
     if _wants_html():
-        return Response(render_html("api", doc), mimetype="text/html")
+        return Response(render_html("api", doc, _base()), mimetype="text/html")
     return Response(json.dumps(doc, ensure_ascii=False), mimetype=documents.OPENAPI_JSON)
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask import request
 from jinja2 import Environment
+from markupsafe import Markup, escape
+
+from ..ogcapi.collections import ILLUSTRATIVE_MARK
 
 PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -46,21 +50,16 @@ def _template():
     return Environment(autoescape=True).from_string(PAGE)
 
 
-def _mark(text: str):
-    from markupsafe import Markup, escape
-
-    for word in ("MINH HỌA / ILLUSTRATIVE",):
-        text = escape(text).replace(word, Markup(f'<span class="mark">{word}</span>'))
-    return text
+def _mark(text: str) -> Markup:
+    """``text`` escaped, with the illustrative mark in red."""
+    return escape(text).replace(ILLUSTRATIVE_MARK, Markup(f'<span class="mark">{ILLUSTRATIVE_MARK}</span>'))
 
 
-def render_html(kind: str, doc: dict) -> str:
-    from flask import request
-
-    base = request.host_url.rstrip("/") + "/ogcapi"
+def render_html(kind: str, doc: dict, base: str) -> str:
+    """The HTML page of an API document; ``base`` is the API's root URL."""
     title = doc.get("title") or (doc.get("info") or {}).get("title") or {
         "conformance": "Chuẩn tuân thủ / Conformance", "collections": "Các tập dữ liệu / Collections",
     }.get(kind, "OGC API – Features")
     keys = sorted({k for f in doc.get("features", []) for k in f["properties"]}) if kind == "items" else []
     return _template().render(kind=kind, doc=doc, title=title, base=base, keys=keys, mark=_mark,
-                              request_base=base + request.path.removeprefix("/ogcapi"))
+                              request_base=request.base_url)

@@ -11,9 +11,9 @@ import pandas as pd
 import shapely
 
 from ..build import load_inputs
-from ..catalog import ILLUSTRATIVE_MARK_EN, ILLUSTRATIVE_MARK_VI
 from ..crs import geodesic_ha
 from ..errors import NotFound
+from ..ogcapi.collections import ILLUSTRATIVE_MARK, Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
 from ..rules import fmt
@@ -22,7 +22,6 @@ from ..store import CATALOG_TABLE, Store
 from ..validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, load_report
 from ..zones import repaired
 
-ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
 ATTRIBUTION = ("Ranh giới / Boundaries: lamngockhuong/vietnam-3d-map (cổng sáp nhập 2025, gis.vn; "
                "đã khái quát hóa / generalised) · QL14: vết số hóa thủ công minh họa / hand-digitised "
                "demonstration trace, amTrinh/IE402_Lab1 · Đập Thác Mơ / Thác Mơ dam: Wikipedia tiếng Việt")
@@ -99,15 +98,18 @@ class PlanData:
     def built_at(self) -> str:
         return str(self.catalog["built_at"].iloc[0]) if len(self.catalog) else ""
 
+    @cached_property
+    def published(self) -> dict[str, Collection]:
+        """Each published layer's titles and illustrative flag, as the data API gives them."""
+        return collections(self.store)
+
     def is_illustrative(self, layer: str) -> bool:
-        rows = self.catalog[self.catalog["name"] == layer]
-        return bool(rows["illustrative"].iloc[0]) if len(rows) else False
+        found = self.published.get(layer)
+        return bool(found and found.illustrative)
 
     def layer_title(self, layer: str) -> tuple[str, str]:
-        rows = self.catalog[self.catalog["name"] == layer]
-        if not len(rows):
-            return layer, layer
-        return str(rows["title_vi"].iloc[0]), str(rows["title_en"].iloc[0])
+        found = self.published.get(layer)
+        return (found.title_vi, found.title_en) if found else (layer, layer)
 
     @cached_property
     def targets(self) -> list[TargetRow]:
@@ -182,5 +184,10 @@ def ha(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{fmt(value, digits)} ha"
 
 
+def verdict(passed: bool) -> str:
+    """A target's or rule's result, Vietnamese first."""
+    return "ĐẠT / PASS" if passed else "KHÔNG ĐẠT / FAIL"
+
+
 __all__ = ["ATTRIBUTION", "ILLUSTRATIVE_MARK", "PlanData", "TargetRow", "ZoneSummary", "ha",
-           "hectare_targets", "load_plan_data", "BOUNDARY_LAYER", "REMAINING_LAYER", "ZONES_LAYER"]
+           "hectare_targets", "load_plan_data", "verdict", "BOUNDARY_LAYER", "REMAINING_LAYER", "ZONES_LAYER"]

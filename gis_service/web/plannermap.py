@@ -12,7 +12,7 @@ from markupsafe import escape
 
 from ..rules import fmt
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
-from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha
+from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
                    "fillOpacity": 0.35, "opacity": 1}
@@ -50,9 +50,10 @@ def planner_map_html(data: PlanData, *, tiles_url: str = "") -> str:
     violations_layer = _violations_layer(m, data)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     add_html(m, '<link rel="stylesheet" href="/static/css/planner.css">'
-                '<script src="/static/js/planner.js"></script>', where="header", name="planner_assets")
+                '<script src="/static/js/common.js"></script><script src="/static/js/planner.js"></script>', where="header", name="planner_assets")
     add_html(m, _chrome_html(data), name="planner_chrome")
-    PlannerInit(m, zones_layer, violations_layer, {"lookupUrl": "/lookup"})
+    PlannerInit(m, zones_layer, violations_layer,
+                {"lookupUrl": "/lookup", "illustrativeMark": ILLUSTRATIVE_MARK})
     return render_page(m)
 
 
@@ -123,10 +124,9 @@ def zone_popup(z: ZoneSummary, data: PlanData) -> str:
     t = z.kind_target
     target = "Không có chỉ tiêu diện tích / No area target"
     if t is not None:
-        verdict = "ĐẠT / PASS" if t.passed else "KHÔNG ĐẠT / FAIL"
         target = (f"Chỉ tiêu {escape(t.rule_id)} / Target: <b>{escape(t.target)}</b> · "
                   f"toàn loại / whole kind {escape(ha(t.measured_ha))} · "
-                  f"<b class=\"{'ok' if t.passed else 'ko'}\">{verdict}</b>")
+                  f"<b class=\"{'ok' if t.passed else 'ko'}\">{verdict(t.passed)}</b>")
     rules = "".join(
         f"<li class=\"{'ok' if r['passed'] else 'ko'}\">{'✓' if r['passed'] else '✗'} "
         f"<b>{escape(r['rule_id'])}</b> {escape(r['title_vi'])} <small>/ {escape(r['title_en'])}</small></li>"

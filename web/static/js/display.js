@@ -3,16 +3,6 @@
    this server. */
 "use strict";
 
-function esc(text) {
-  return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
-    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-  });
-}
-
-function num(value, digits) {
-  return Number(value).toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
-}
-
 function verdict(passed) {
   return passed ? "<span class='ok'>ĐẠT <span class='en'>/ PASS</span></span>"
                 : "<span class='ko'>KHÔNG ĐẠT <span class='en'>/ FAIL</span></span>";
@@ -20,34 +10,34 @@ function verdict(passed) {
 
 function zoneSlide(z, data) {
   var target = z.target ? "<div class='row'>Chỉ tiêu cả loại <span class='en'>/ whole-kind target</span>: <b>" +
-      esc(z.target.target) + "</b> · đo được / measured " + num(z.target.measured_ha, 1) + " ha · " +
+      escapeHtml(z.target.target) + "</b> · đo được / measured " + formatNumber(z.target.measured_ha, 1) + " ha · " +
       verdict(z.target.passed) + "</div>" : "";
   var failed = z.failed_rules.length ? "<div class='row ko'>Chưa đạt <span class='en'>/ not met</span>: " +
-      z.failed_rules.map(function (r) { return esc(r.rule_id) + " " + esc(r.title_vi); }).join("; ") + "</div>"
+      z.failed_rules.map(function (r) { return escapeHtml(r.rule_id) + " " + escapeHtml(r.title_vi); }).join("; ") + "</div>"
     : "<div class='row'>Các quy tắc <span class='en'>/ rules</span>: " + verdict(true) + "</div>";
-  return (z.illustrative ? "<span class='mh'>" + esc(data.illustrative_mark) + "</span>" : "") +
-    "<h2>" + esc(z.name_vi) + "<span class='en'>" + esc(z.name_en) + "</span></h2>" +
-    "<div class='kind'><span class='swatch' style='background:" + esc(z.color) + "'></span>" + esc(z.kind_vi) +
-    " <span class='en'>/ " + esc(z.kind_en) + "</span></div>" +
-    "<div class='row'>Mã vùng <span class='en'>/ zone</span>: <b>" + esc(z.id) + "</b> · Mã loại đất " +
-    "<span class='en'>/ land-use code</span>: <b>" + esc(z.landuse) + "</b></div>" +
-    "<div class='big zone-area'>" + num(z.area_ha, 1) + " ha</div>" +
-    "<div class='row en'>diện tích phẳng VN-2000 (chính thức) / official planar area, " + esc(data.crs) + "</div>" +
+  return (z.illustrative ? "<span class='mh'>" + escapeHtml(data.illustrative_mark) + "</span>" : "") +
+    "<h2>" + escapeHtml(z.name_vi) + "<span class='en'>" + escapeHtml(z.name_en) + "</span></h2>" +
+    "<div class='kind'><span class='swatch' style='background:" + escapeHtml(z.color) + "'></span>" + escapeHtml(z.kind_vi) +
+    " <span class='en'>/ " + escapeHtml(z.kind_en) + "</span></div>" +
+    "<div class='row'>Mã vùng <span class='en'>/ zone</span>: <b>" + escapeHtml(z.id) + "</b> · Mã loại đất " +
+    "<span class='en'>/ land-use code</span>: <b>" + escapeHtml(z.landuse) + "</b></div>" +
+    "<div class='big zone-area'>" + formatNumber(z.area_ha, 1) + " ha</div>" +
+    "<div class='row en'>diện tích phẳng VN-2000 (chính thức) / official planar area, " + escapeHtml(data.crs) + "</div>" +
     target + failed;
 }
 
 function summarySlide(data) {
   var rows = data.targets.map(function (t) {
-    return "<tr><td>" + esc(t.subject_vi) + "<br><span class='en'>" + esc(t.subject_en) + "</span></td><td class='num'>" +
-      num(t.measured_ha, 1) + " ha</td><td class='num'>" + esc(t.target) + "</td><td>" + verdict(t.passed) + "</td></tr>";
+    return "<tr><td>" + escapeHtml(t.subject_vi) + "<br><span class='en'>" + escapeHtml(t.subject_en) + "</span></td><td class='num'>" +
+      formatNumber(t.measured_ha, 1) + " ha</td><td class='num'>" + escapeHtml(t.target) + "</td><td>" + verdict(t.passed) + "</td></tr>";
   }).join("");
   var passed = data.rules_total - data.rules_failed;
   return "<h2>Chỉ tiêu diện tích<span class='en'>Hectare targets</span></h2>" +
     "<table><tr><th>Vùng <span class='en'>/ zone</span></th><th>Đo được <span class='en'>/ measured</span></th>" +
     "<th>Chỉ tiêu <span class='en'>/ target</span></th><th></th></tr>" + rows + "</table>" +
     "<div class='row'>Quy tắc đạt <span class='en'>/ rules met</span>: <b>" + passed + "/" + data.rules_total +
-    "</b></div><div class='row en'>" + esc(data.illustrative_mark) + ": " +
-    data.sources.filter(function (s) { return s.illustrative; }).map(function (s) { return esc(s.title_vi); }).join("; ") +
+    "</b></div><div class='row en'>" + escapeHtml(data.illustrative_mark) + ": " +
+    data.sources.filter(function (s) { return s.illustrative; }).map(function (s) { return escapeHtml(s.title_vi); }).join("; ") +
     "</div>";
 }
 

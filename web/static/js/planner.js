@@ -2,18 +2,11 @@
    (/?rule=R11&zone=SR-03 or #zone=SR-03), attribution. Plain Leaflet, no other library. */
 "use strict";
 
-function escapeHtml(text) {
-  return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
-    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-  });
-}
-
 function formatHa(value) {
-  if (value === null || value === undefined) return "—";
-  return value.toLocaleString("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2}) + " ha";
+  return value === null || value === undefined ? "—" : formatNumber(value, 2) + " ha";
 }
 
-function renderLookup(result) {
+function renderLookup(result, options) {
   var head = "<div class='lk-pos'>" + result.lat.toFixed(6) + "°N, " + result.lon.toFixed(6) + "°E · VN-2000 " +
     escapeHtml(result.plan_crs) + ": E " + result.plan_x.toFixed(1) + ", N " + result.plan_y.toFixed(1) + "</div>";
   if (!result.inside_commune) {
@@ -25,7 +18,7 @@ function renderLookup(result) {
         " " + escapeHtml(r.title_vi) + "</li>";
     }).join("");
     var status = z.passed === null ? "" : (z.passed ? "<b class='ok'>ĐẠT / PASS</b>" : "<b class='ko'>KHÔNG ĐẠT / FAIL</b>");
-    return "<div class='lk-zone'>" + (z.illustrative ? "<span class='mh'>MINH HỌA / ILLUSTRATIVE</span><br>" : "") +
+    return "<div class='lk-zone'>" + (z.illustrative ? "<span class='mh'>" + escapeHtml(options.illustrativeMark) + "</span><br>" : "") +
       "<b>" + escapeHtml(z.name_vi) + "</b>" + (z.id ? " (" + escapeHtml(z.id) + ")" : "") +
       "<br><small>" + escapeHtml(z.name_en) + "</small><br>Mã loại đất / Land use: <b>" + escapeHtml(z.landuse) +
       "</b><br>Diện tích / Area: <b class='lk-area'>" + formatHa(z.area_ha) + "</b> " + status +
@@ -45,7 +38,7 @@ function initPlanner(map, zonesLayer, violationsLayer, options) {
       .addTo(map);
     resultBox.innerHTML = "…";
     fetch(url).then(function (r) { return r.json(); }).then(function (json) {
-      resultBox.innerHTML = json.error ? escapeHtml(json.error) : renderLookup(json);
+      resultBox.innerHTML = json.error ? escapeHtml(json.error) : renderLookup(json, options);
     }).catch(function (err) { resultBox.textContent = "Lỗi / Error: " + err; });
   });
 

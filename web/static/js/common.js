@@ -1,0 +1,13 @@
+/* Helpers shared by the planner map (planner.js) and the public display (display.js). */
+"use strict";
+
+function escapeHtml(text) {
+  return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+  });
+}
+
+/* 1234.5 -> "1,234.50" with ``digits`` decimals, as the server writes hectares. */
+function formatNumber(value, digits) {
+  return Number(value).toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+}
