@@ -81,8 +81,9 @@ def collections(store: Store) -> dict[str, Collection]:
     return out
 
 
-def collection(store: Store, collection_id: str) -> Collection:
-    found = collections(store).get(collection_id)
+def collection(published: dict[str, Collection], collection_id: str) -> Collection:
+    """One of the ``collections()``, or NotFound naming it."""
+    found = published.get(collection_id)
     if found is None:
         raise NotFound(f"no collection {collection_id!r} / không có tập dữ liệu {collection_id!r}")
     return found

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from ..store import Store
-from .collections import Collection, collections
+from .collections import Collection
 from .query import SUPPORTED_CRS, ItemsQuery, crs_uri, extent_crs84, feature_by_id, features, select
 
 TITLE_VI = "Dữ liệu mở xã Nghĩa Trung (Đồng Nai)"
@@ -69,12 +68,12 @@ def collection_doc(c: Collection, base: str, frame=None) -> dict:
     return doc
 
 
-def collections_doc(store: Store, base: str) -> dict:
+def collections_doc(published: dict[str, Collection], base: str) -> dict:
     return {
         "links": [_link(f"{base}/collections?f=json", "self", JSON, "Các tập dữ liệu / Collections"),
                   _link(f"{base}/collections?f=html", "alternate", HTML, "Các tập dữ liệu / Collections")],
         "crs": list(SUPPORTED_CRS),
-        "collections": [collection_doc(c, base) for c in collections(store).values()],
+        "collections": [collection_doc(c, base) for c in published.values()],
     }
 
 

@@ -6,10 +6,13 @@ unchanged one is not read again. The cache lives in ``app.extensions`` (one per 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import cache
 from typing import Callable, TypeVar
 
 from flask import current_app
 
+from ..ogcapi.collections import Collection, collections
 from ..store import Store
 from .plandata import PlanData, load_plan_data
 
@@ -37,6 +40,13 @@ def cached(key: str, build: Callable[[], T]) -> T:
         entry = (version, build())
         cache[key] = entry
     return entry[1]
+
+
+def published() -> dict[str, Collection]:
+    """The published collections, each reading (or, for edge-matching, computing) its data once
+    per store version: listing the collections would otherwise read every layer every time."""
+    return cached("collections", lambda: {
+        cid: replace(c, read=cache(c.read)) for cid, c in collections(current_app.config["STORE"]).items()})
 
 
 def plan_data() -> PlanData:

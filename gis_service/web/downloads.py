@@ -7,7 +7,8 @@ from flask import Blueprint, Response, current_app, render_template_string, requ
 
 from ..errors import InputError
 from ..export import FORMATS, PLAN, export
-from ..ogcapi.collections import ILLUSTRATIVE_MARK, collections
+from ..ogcapi.collections import ILLUSTRATIVE_MARK
+from .appdata import published
 
 bp = Blueprint("downloads", __name__, url_prefix="/downloads")
 EXTENSIONS = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
@@ -31,9 +32,8 @@ mapping in fields.csv.</p>
 
 @bp.get("/")
 def index():
-    available = collections(current_app.config["STORE"])
     rows = [(PLAN, "Toàn bộ quy hoạch / The whole plan", True)]
-    rows += [(c.id, c.title, c.illustrative) for c in available.values()]
+    rows += [(c.id, c.title, c.illustrative) for c in published().values()]
     return render_template_string(INDEX, rows=rows, exts=list(EXTENSIONS), mark=ILLUSTRATIVE_MARK)
 
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from ..errors import InputError
 from ..ogcapi import documents
-from ..ogcapi.collections import collection, collections
+from ..ogcapi.collections import collection
 from ..ogcapi.openapi import openapi
 from ..ogcapi.query import parse_crs, parse_items_query
+from .appdata import published
 from .ogcapi_html import render_html
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
-
-
-def _store():
-    return current_app.config["STORE"]
 
 
 def _base() -> str:
@@ -54,7 +51,7 @@ def conformance():
 
 @bp.get("/api")
 def api():
-    doc = openapi(collections(_store()), _base())
+    doc = openapi(published(), _base())
     if _wants_html():
         return Response(render_html("api", doc, _base()), mimetype="text/html")
     return Response(json.dumps(doc, ensure_ascii=False), mimetype=documents.OPENAPI_JSON)
@@ -62,17 +59,17 @@ def api():
 
 @bp.get("/collections")
 def collections_list():
-    return _answer(documents.collections_doc(_store(), _base()), "collections")
+    return _answer(documents.collections_doc(published(), _base()), "collections")
 
 
 @bp.get("/collections/<collection_id>")
 def collection_view(collection_id: str):
-    return _answer(documents.collection_doc(collection(_store(), collection_id), _base()), "collection")
+    return _answer(documents.collection_doc(collection(published(), collection_id), _base()), "collection")
 
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
-    c = collection(_store(), collection_id)
+    c = collection(published(), collection_id)
     doc, headers = documents.items_doc(c, parse_items_query(request.args), _base())
     doc["title"] = c.title
     return _answer(doc, "items", documents.GEOJSON, headers)
@@ -80,7 +77,7 @@ def items(collection_id: str):
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
-    c = collection(_store(), collection_id)
+    c = collection(published(), collection_id)
     doc, headers = documents.item_doc(c, feature_id, parse_crs(request.args.get("crs"), "crs"), _base())
     doc["title"] = c.title
     return _answer(doc, "item", documents.GEOJSON, headers)

@@ -10,7 +10,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..edgematch import edgematch_store, import_neighbour, report_text, summary_frame
 from ..errors import InputError
+from ..ogcapi.collections import collection
 from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
+from .appdata import published
 
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
 
@@ -28,13 +30,12 @@ def _tolerance() -> float:
 
 @bp.get("/edgematch")
 def edgematch_map():
-    from ..ogcapi.collections import collection
     from .sharing_map import edgematch_page
 
-    store = current_app.config["STORE"]
-    results = edgematch_store(store, _tolerance())
-    boundary = collection(store, "commune_boundary")
-    page = edgematch_page(results, boundary.read(), store.read_layer("neighbours"),
+    results = edgematch_store(current_app.config["STORE"], _tolerance())
+    layers = published()
+    boundary = collection(layers, "commune_boundary")
+    page = edgematch_page(results, boundary.read(), collection(layers, "neighbours").read(),
                           f"{boundary.source} ({boundary.licence})")
     return Response(page, mimetype="text/html")
 
