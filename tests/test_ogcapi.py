@@ -65,7 +65,8 @@ def test_gdal_lists_the_collections_with_titles(server):
 
 def test_illustrative_layers_say_so_and_basemap_keeps_attribution(server):
     zones = _ogr("-so", f"OAPIF:{server}", "zones")
-    assert "MINH HỌA / ILLUSTRATIVE" in zones and "Feature Count: 9" in zones
+    assert "MINH HỌA / ILLUSTRATIVE" in zones
+    assert f"Feature Count: {len(gpd.read_file(ZONES_SRC))}" in zones
     boundary = _ogr("-so", f"OAPIF:{server}", "commune_boundary")
     assert "lamngockhuong/vietnam-3d-map" in boundary and "MIT" in boundary
     assert "MINH HỌA" not in boundary

@@ -15,6 +15,8 @@ from gis_service.settings import PROJECT_ROOT
 
 LAYERS = PROJECT_ROOT / "layers"
 ZONES_FILE = LAYERS / "illustrative" / "draft_zones.geojson"
+COMMUNES_FILE = LAYERS / "basemap" / "communes_2025.geojson"
+NGHIA_TRUNG_CODE = "25417"
 
 
 @lru_cache
@@ -40,6 +42,18 @@ def inner_point(zone_id: str) -> tuple[float, float]:
     geom = source_zones()[zone_id]["geometry"]
     p = geom.buffer(-200).representative_point() if not geom.buffer(-200).is_empty \
         else geom.representative_point()
+    return p.x, p.y
+
+
+def remaining_point() -> tuple[float, float]:
+    """A point in EPSG:5899 inside the commune and at least 100 m from every zone."""
+    doc = json.loads(COMMUNES_FILE.read_text(encoding="utf-8"))
+    commune = next(shape(f["geometry"]) for f in doc["features"]
+                   if str(f["properties"]["code"]) == NGHIA_TRUNG_CODE)
+    to_5899 = Transformer.from_crs("OGC:CRS84", "EPSG:5899", always_xy=True).transform
+    commune = shapely.transform(commune, lambda xy: list(zip(*to_5899(xy[:, 0], xy[:, 1]))))
+    zones = shapely.union_all([z["geometry"] for z in source_zones().values()])
+    p = commune.buffer(-100).difference(zones.buffer(100)).representative_point()
     return p.x, p.y
 
 

@@ -47,8 +47,8 @@ def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def collection_doc(c: Collection, base: str, frame=None) -> dict:
-    frame = c.read() if frame is None else frame
+def collection_doc(c: Collection, base: str) -> dict:
+    frame = c.read()
     href = f"{base}/collections/{c.id}"
     storage = crs_uri(frame.crs)
     doc = {
