@@ -13,6 +13,8 @@ from .layerio import read_vector
 
 ILLUSTRATIVE_MARK_VI = "MINH HỌA"
 ILLUSTRATIVE_MARK_EN = "ILLUSTRATIVE"
+#: the mark every illustrative (invented) layer carries, wherever it is published
+ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
 
 
 class LayerEntry(Strict):
@@ -31,7 +33,7 @@ class LayerEntry(Strict):
 
     @property
     def description(self) -> str:
-        mark = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}. " if self.illustrative else ""
+        mark = f"{ILLUSTRATIVE_MARK}. " if self.illustrative else ""
         notes = f" {self.notes}" if self.notes else ""
         return f"{mark}{self.title_vi} / {self.title_en}. Source: {self.source}. Licence: {self.licence}.{notes}"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import InputError, NotFound
 from .settings import Settings
 from .store import open_store
+from .validate import BOUNDARY_LAYER
 
 EXIT_OK, EXIT_RULE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -102,7 +103,7 @@ def cmd_edgematch(args, settings: Settings) -> int:
     store = open_store(settings)
     results = edgematch_store(store, tolerance_m=args.tolerance)
     if args.output:
-        frame = pieces_frame(results, store.read_layer("commune_boundary").crs)
+        frame = pieces_frame(results, store.crs(BOUNDARY_LAYER))
         try:
             frame.to_file(args.output, engine="pyogrio")
         except Exception as exc:

@@ -20,6 +20,8 @@ CATALOG_TABLE = "layer_catalog"
 
 class Store(Protocol):
     def exists(self) -> bool: ...
+    def version(self) -> int | None: ...
+    def crs(self, name: str): ...
     def layer_names(self) -> list[str]: ...
     def read_layer(self, name: str, bbox: tuple | None = None) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str) -> pd.DataFrame: ...
@@ -36,6 +38,19 @@ class GeoPackageStore:
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def version(self) -> int | None:
+        """Changes whenever the store is written (None: not built). The file's modification
+        time in nanoseconds: whole seconds would miss a second write within the same second."""
+        try:
+            return self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def crs(self, name: str):
+        """A layer's CRS, read from the metadata without reading the features."""
+        self._require(name)
+        return pyogrio.read_info(self.path, layer=name)["crs"]
 
     def layer_names(self) -> list[str]:
         if not self.exists():

@@ -75,8 +75,11 @@ def test_upload_over_the_size_limit_is_413(settings, bu_dang_shp_zip):
 
     from gis_service.web import create_app
 
-    client = create_app(replace(settings, upload_max_bytes=len(bu_dang_shp_zip) // 2)).test_client()
-    assert _post(client, bu_dang_shp_zip, "bu_dang.zip").status_code == 413
+    limit = len(bu_dang_shp_zip) // 2
+    client = create_app(replace(settings, upload_max_bytes=limit)).test_client()
+    response = _post(client, bu_dang_shp_zip, "bu_dang.zip")
+    assert response.status_code == 413
+    assert f"{limit:,} bytes" in response.get_json()["error"]
 
 
 def test_zip_slip_is_refused_and_nothing_written(client, settings, tmp_path):

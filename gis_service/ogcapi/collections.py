@@ -10,12 +10,11 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 
-from ..catalog import ILLUSTRATIVE_MARK_EN, ILLUSTRATIVE_MARK_VI
+from ..catalog import ILLUSTRATIVE_MARK
 from ..errors import NotFound
 from ..store import CATALOG_TABLE, Store
+from ..validate import BOUNDARY_LAYER
 
-#: the mark every illustrative (invented) layer carries, wherever it is published
-ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
 EDGEMATCH_COLLECTION = "edgematch"
 #: layers the store keeps that are not map data
 NON_SPATIAL = {CATALOG_TABLE, "validation_rules", "zone_areas"}
@@ -103,4 +102,4 @@ def _reader(store: Store, name: str) -> Callable[[], gpd.GeoDataFrame]:
 def _edgematch_frame(store: Store) -> gpd.GeoDataFrame:
     from ..edgematch import edgematch_store, pieces_frame
 
-    return pieces_frame(edgematch_store(store), store.read_layer("commune_boundary").crs)
+    return pieces_frame(edgematch_store(store), store.crs(BOUNDARY_LAYER))

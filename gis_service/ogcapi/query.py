@@ -12,7 +12,9 @@ from functools import lru_cache
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
+
+from ..crs import transformer
 
 from ..errors import InputError, NotFound
 
@@ -50,16 +52,13 @@ def _crs(uri: str) -> CRS:
     return CRS.from_user_input("OGC:CRS84" if uri == CRS84_URI else "EPSG:" + uri.rsplit("/", 1)[1])
 
 
-@lru_cache(maxsize=32)
-def _transformer(src: str, dst: str) -> Transformer:
-    # authority axis order on both sides: EPSG:4326 is latitude, longitude (as Part 2 requires)
-    return Transformer.from_crs(_crs(src), _crs(dst))
 
 
 def transform(geoms, src: str, dst: str):
     if src == dst:
         return np.asarray(geoms, dtype=object)
-    t = _transformer(src, dst)
+    # authority axis order on both sides: EPSG:4326 is latitude, longitude (as Part 2 requires)
+    t = transformer(_crs(src), _crs(dst), always_xy=False)
 
     def move(xy):
         x, y = t.transform(xy[:, 0], xy[:, 1])

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InputError, NotFound, Unauthorized
 from ..settings import PROJECT_ROOT, Settings
 from ..store import open_store
 
 #: one mapping from exception type to HTTP status: deep code raises, one handler answers
-HTTP_STATUS = {InputError: 400, Unauthorized: 401, NotFound: 404}
+HTTP_STATUS = {InputError: 400, Unauthorized: 401, NotFound: 404, RequestEntityTooLarge: 413}
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -40,5 +41,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _json_error(status: int):
     def handler(err):
-        return jsonify({"error": str(err), "status": status}), status
+        message = str(err)
+        if isinstance(err, RequestEntityTooLarge):
+            limit = current_app.config["MAX_CONTENT_LENGTH"]
+            message = (f"Tệp tải lên vượt giới hạn {limit:,} byte / "
+                       f"the upload is larger than the limit of {limit:,} bytes")
+        return jsonify({"error": message, "status": status}), status
     return handler

@@ -13,20 +13,10 @@ from typing import Callable, TypeVar
 from flask import current_app
 
 from ..ogcapi.collections import Collection, collections
-from ..store import Store
 from .plandata import PlanData, load_plan_data
 
 T = TypeVar("T")
 _CACHE = "gis_service.store_cache"
-
-
-def store_version(store: Store) -> int | None:
-    """The store's version: its file's modification time in nanoseconds (None: not built).
-    Whole seconds would miss a second write within the same second."""
-    try:
-        return store.path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
 
 
 def cached(key: str, build: Callable[[], T]) -> T:
@@ -34,7 +24,7 @@ def cached(key: str, build: Callable[[], T]) -> T:
     cache: dict[str, tuple[int | None, T]] = current_app.extensions.setdefault(_CACHE, {})
     # read the version before building: a write during the build leaves an older version on the
     # entry, so the next request builds again rather than keeping stale data
-    version = store_version(current_app.config["STORE"])
+    version = current_app.config["STORE"].version()
     entry = cache.get(key)
     if entry is None or entry[0] != version:
         entry = (version, build())

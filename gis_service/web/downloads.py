@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, render_template_string, requ
 
 from ..errors import InputError
 from ..export import FORMATS, PLAN, export
-from ..ogcapi.collections import ILLUSTRATIVE_MARK
+from ..catalog import ILLUSTRATIVE_MARK
 from .appdata import published
 
 bp = Blueprint("downloads", __name__, url_prefix="/downloads")

@@ -1,11 +1,10 @@
 """Liveness: the public display polls this to recover by itself when the server restarts, and
-reloads when ``version`` (the store's version, see ``appdata.store_version``) changes."""
+reloads when ``version`` (the store's version, ``Store.version``) changes."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .appdata import store_version
 
 bp = Blueprint("health", __name__)
 
@@ -14,4 +13,4 @@ bp = Blueprint("health", __name__)
 def healthz():
     store = current_app.config["STORE"]
     return jsonify({"status": "ok", "store": str(store.path), "layers": len(store.layer_names()),
-                    "version": store_version(store)})
+                    "version": store.version()})

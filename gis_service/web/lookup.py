@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import shapely
 
@@ -17,8 +16,6 @@ from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..errors import InputError
 from .plandata import PlanData, ZoneSummary
 
-#: building a pyproj Transformer takes about 20 ms: once per pair of CRSs, not per request
-_transformer = lru_cache(maxsize=8)(transformer)
 
 
 @dataclass(frozen=True)
@@ -74,9 +71,9 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
     """The zones that cover the point, with land-use code, official area and rule status."""
     plan_crs = data.plan.crs
     px, py = (point.x, point.y) if point.crs == plan_crs else \
-        _transformer(point.crs, plan_crs).transform(point.x, point.y)
+        transformer(point.crs, plan_crs).transform(point.x, point.y)
     lon, lat = (point.x, point.y) if point.crs == WGS84 else \
-        _transformer(point.crs, WGS84).transform(point.x, point.y)
+        transformer(point.crs, WGS84).transform(point.x, point.y)
     where = shapely.Point(px, py)
     zones = data.zones
     hits = [str(i) for i in zones["id"][shapely.covers(zones.geometry.values, where)]]

@@ -8,7 +8,7 @@ from flask import request
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from ..ogcapi.collections import ILLUSTRATIVE_MARK
+from ..catalog import ILLUSTRATIVE_MARK
 
 PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title>

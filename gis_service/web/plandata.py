@@ -13,7 +13,8 @@ import shapely
 from ..build import load_inputs
 from ..crs import geodesic_ha
 from ..errors import NotFound
-from ..ogcapi.collections import ILLUSTRATIVE_MARK, Collection, collections
+from ..catalog import ILLUSTRATIVE_MARK
+from ..ogcapi.collections import Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
 from ..rules import fmt

@@ -12,6 +12,7 @@ from ..edgematch import edgematch_store, import_neighbour, report_text, summary_
 from ..errors import InputError
 from ..ogcapi.collections import collection
 from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
+from ..validate import BOUNDARY_LAYER
 from .appdata import published
 
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
@@ -67,8 +68,8 @@ def upload_neighbour():
     with tempfile.TemporaryDirectory(prefix="gis-upload-") as tmp:
         path = save_upload(upload.read(), upload.filename, Path(tmp),
                            EXPANSION_FACTOR * settings.upload_max_bytes)
-        plan_crs = our_boundary_crs(store)
-        added = import_neighbour(store, path, plan_crs, name=request.form.get("name") or None,
+        added = import_neighbour(store, path, store.crs(BOUNDARY_LAYER),
+                                 name=request.form.get("name") or None,
                                  assume_crs=request.form.get("crs") or None,
                                  display_name=Path(upload.filename).name)
     names = list(added[added["source_file"] == Path(upload.filename).name]["name"])
@@ -76,8 +77,5 @@ def upload_neighbour():
     return jsonify({"imported": names, "edgematch": [r.summary() for r in results]}), 201
 
 
-def our_boundary_crs(store):
-    """The plan CRS the store was built in (the commune boundary's)."""
-    return store.read_layer("commune_boundary").crs
 
 
