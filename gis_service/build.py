@@ -81,5 +81,6 @@ def catalog_table(entries: list[LayerEntry], plan: Plan) -> pd.DataFrame:
     built = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows = [{"name": e.name, "role": e.role, "title_vi": e.title_vi, "title_en": e.title_en,
              "source": e.source, "licence": e.licence, "illustrative": e.illustrative,
+             "attribution": e.attribution,
              "description": e.description, "crs": plan.crs, "built_at": built} for e in entries]
     return pd.DataFrame(rows)

@@ -29,6 +29,7 @@ class LayerEntry(Strict):
     source: str
     licence: str = "not stated"
     illustrative: bool
+    attribution: str = ""  # the short credit shown on every map that draws the layer
     notes: str = ""
 
     @property

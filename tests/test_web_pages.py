@@ -162,3 +162,20 @@ def test_pages_read_an_unchanged_store_once_and_a_rewritten_one_at_once(app, cli
     x, y = inner_point("TT-01")
     assert [z["id"] for z in client.get(f"/lookup?x={x}&y={y}").get_json()["zones"]] == [None]
     assert client.get("/healthz").get_json()["version"] == settings.store.stat().st_mtime_ns
+
+
+def test_map_credits_come_from_the_catalog(client):
+    """Every credit in layers/catalog.yaml stands on the planner map, the display and the report."""
+    import yaml
+
+    from gis_service.settings import PROJECT_ROOT
+
+    catalog = yaml.safe_load((PROJECT_ROOT / "layers" / "catalog.yaml").read_text(encoding="utf-8"))
+    credits = {e["attribution"] for e in catalog["layers"] if e.get("attribution")}
+    assert len(credits) == 3  # boundaries, QL14, the dam
+    import json
+
+    pages = {path: client.get(path).get_data(as_text=True) for path in ("/", "/report", "/display")}
+    for path, text in pages.items():
+        for credit in credits:  # the display embeds its data as JSON, non-ASCII escaped
+            assert credit in text or json.dumps(credit)[1:-1] in text, (path, credit)

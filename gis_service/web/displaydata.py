@@ -8,7 +8,7 @@ import json
 import geopandas as gpd
 
 from . import foliummap
-from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData
+from .plandata import ILLUSTRATIVE_MARK, PlanData
 
 CONTEXT = ("commune_boundary", "thac_mo_lake", "residential", "road_ql14", "commune_seat")
 
@@ -25,7 +25,7 @@ def display_payload(data: PlanData) -> dict:
         "rules_failed": len(report.failed_rules) if report else 0,
         "illustrative_mark": ILLUSTRATIVE_MARK,
         "illustrative": {name: data.is_illustrative(name) for name in (*CONTEXT, "zones")},
-        "attribution": ATTRIBUTION,
+        "attribution": data.attribution,
         "zones_geojson": _geojson(zones),
         "layers": layers,
         "zones": [{"id": z.id, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,

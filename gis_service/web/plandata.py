@@ -23,9 +23,6 @@ from ..store import CATALOG_TABLE, Store
 from ..validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, load_report
 from ..zones import repaired
 
-ATTRIBUTION = ("Ranh giới / Boundaries: lamngockhuong/vietnam-3d-map (cổng sáp nhập 2025, gis.vn; "
-               "đã khái quát hóa / generalised) · QL14: vết số hóa thủ công minh họa / hand-digitised "
-               "demonstration trace, amTrinh/IE402_Lab1 · Đập Thác Mơ / Thác Mơ dam: Wikipedia tiếng Việt")
 
 
 @dataclass
@@ -94,6 +91,12 @@ class PlanData:
     def zones(self) -> gpd.GeoDataFrame:
         """Zones as stored (repaired copies where invalid) with their official area_ha."""
         return repaired(self.layer(ZONES_LAYER))
+
+    @cached_property
+    def attribution(self) -> str:
+        """The credits of the layers, from the catalog, each once, in catalog order."""
+        credits = [a for a in self.catalog.get("attribution", pd.Series(dtype=str)).fillna("") if a]
+        return " · ".join(dict.fromkeys(credits))
 
     @cached_property
     def built_at(self) -> str:
@@ -190,5 +193,5 @@ def verdict(passed: bool) -> str:
     return "ĐẠT / PASS" if passed else "KHÔNG ĐẠT / FAIL"
 
 
-__all__ = ["ATTRIBUTION", "ILLUSTRATIVE_MARK", "PlanData", "TargetRow", "ZoneSummary", "ha",
+__all__ = ["ILLUSTRATIVE_MARK", "PlanData", "TargetRow", "ZoneSummary", "ha",
            "hectare_targets", "load_plan_data", "verdict", "BOUNDARY_LAYER", "REMAINING_LAYER", "ZONES_LAYER"]

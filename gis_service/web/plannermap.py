@@ -12,7 +12,7 @@ from markupsafe import escape
 
 from ..rules import fmt
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
-from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
+from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
                    "fillOpacity": 0.35, "opacity": 1}
@@ -183,7 +183,7 @@ def _chrome_html(data: PlanData) -> str:
             f"<div class=\"lookup-panel\" id=\"lookup\"><b>Tra cứu quy hoạch / Plan lookup</b>"
             f"<div id=\"lookup-result\">Nhấp vào bản đồ để tra cứu / Click the map to look up a point"
             f"</div></div>"
-            f"<div class=\"attrib\" id=\"attribution\">{escape(ATTRIBUTION)} · Dữ liệu xây dựng / "
+            f"<div class=\"attrib\" id=\"attribution\">{escape(data.attribution)} · Dữ liệu xây dựng / "
             f"data built {escape(data.built_at)}</div>")
 
 

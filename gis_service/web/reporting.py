@@ -7,7 +7,7 @@ from datetime import date
 
 from ..errors import InputError
 from .charts import targets_chart
-from .plandata import ATTRIBUTION, ILLUSTRATIVE_MARK, PlanData, verdict
+from .plandata import ILLUSTRATIVE_MARK, PlanData, verdict
 
 PERIODS = ("quarter", "half", "year")
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -50,7 +50,7 @@ def report_context(data: PlanData, *, period: str = "quarter", today: date | Non
         "chart": targets_chart(data.targets), "rules": rules, "areas": report.areas if report else [],
         "catalog": data.catalog.to_dict("records"), "illustrative_layers": illustrative["name"].tolist(),
         "period": period, "period_vi": title_vi, "period_en": title_en, "today": today.isoformat(),
-        "attribution": ATTRIBUTION, "illustrative_mark": ILLUSTRATIVE_MARK, "verdict": verdict,
+        "attribution": data.attribution, "illustrative_mark": ILLUSTRATIVE_MARK, "verdict": verdict,
         "n_failed": len(report.failed_rules) if report else None,
     }
 
