@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from ..rules import fmt
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
+from ..catalog import ILLUSTRATIVE_MARK_VI
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
@@ -31,6 +32,8 @@ CONTEXT_STYLES = {
 POINT_LAYERS = {"thac_mo_dam": "#1f4e9c", "commune_seat": "#b0008c"}
 #: drawing order, bottom to top; zones and violations are added in between
 BASE_ORDER = ["communes", "neighbours", "remaining_land"]
+#: context layers the legend explains besides the zone kinds
+LEGEND_CONTEXT = ("thac_mo_lake", "residential", "road_ql14", "commune_boundary")
 TOP_ORDER = ["thac_mo_lake", "residential", "road_ql14", "thac_mo_dam", "commune_seat",
              "commune_boundary"]
 
@@ -146,25 +149,30 @@ def zone_popup(z: ZoneSummary, data: PlanData) -> str:
 
 
 def legend_html(data: PlanData) -> str:
-    rows = [(spec.color, spec.name_vi, spec.name_en, ", ".join(spec.landuse), "")
-            for spec in data.plan.zone_kinds.values()]
-    rows.append((data.plan.remaining.color, data.plan.remaining.name_vi, data.plan.remaining.name_en,
-                 ", ".join(data.plan.remaining.landuse), ""))
+    kinds = [*data.plan.zone_kinds.values(), data.plan.remaining]
     items = "".join(
-        f"<li><i style=\"background:{c}\"></i>{escape(vi)} <small>/ {escape(en)} ({escape(codes)})</small></li>"
-        for c, vi, en, codes, _ in rows)
-    extra = (
-        "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
-        "<li><i style=\"background:#a0ffff;border:1px dashed #2b7bb9\"></i>Hồ Thác Mơ <small>/ lake "
-        "(minh họa)</small></li>"
-        "<li><i style=\"background:#ffd0ff;border:1px dashed #b0008c\"></i>Khu dân cư <small>/ residential "
-        "(minh họa)</small></li>"
-        "<li><i class=\"sw-line\" style=\"background:#e0301e\"></i>Quốc lộ 14 <small>/ QL14</small></li>"
-        "<li><i class=\"sw-line\" style=\"background:#1a1a1a\"></i>Ranh giới xã <small>/ commune boundary</small></li>")
+        f"<li><i style=\"background:{k.color}\"></i>{escape(k.name_vi)} <small>/ {escape(k.name_en)} "
+        f"({escape(', '.join(k.landuse))})</small></li>" for k in kinds)
+    extra = "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
+    extra += "".join(_legend_row(data, name) for name in LEGEND_CONTEXT if name in data.published)
     return (f"<div class=\"legend\" id=\"legend\"><b>Chú giải / Legend</b>"
             f"<ul>{items}{extra}</ul><div class=\"src\">Màu theo bảng màu loại đất của bản đồ hiện trạng / "
             f"quy hoạch sử dụng đất theo mã loại đất chính (gần đúng) / colours of each zone's main "
             f"land-category code in the Vietnamese land-use map colour table (approximate)</div></div>")
+
+
+def _legend_row(data: PlanData, name: str) -> str:
+    """A legend row drawn from the layer's own map style and catalog title."""
+    style = CONTEXT_STYLES[name]
+    vi, en = data.layer_title(name)
+    shown = data.is_illustrative(name) and ILLUSTRATIVE_MARK_VI.lower() not in vi.lower()
+    mark = f" <b class=\"mh\">{ILLUSTRATIVE_MARK_VI.lower()}</b>" if shown else ""
+    if style.get("fill") is False or "fillColor" not in style:  # a line: the stroke colour
+        swatch = f"<i class=\"sw-line\" style=\"background:{style['color']}\"></i>"
+    else:
+        border = "dashed" if "dashArray" in style else "solid"
+        swatch = f"<i style=\"background:{style['fillColor']};border:1px {border} {style['color']}\"></i>"
+    return f"<li>{swatch}{escape(vi)} <small>/ {escape(en)}</small>{mark}</li>"
 
 
 def _chrome_html(data: PlanData) -> str:
