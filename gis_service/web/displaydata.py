@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from . import foliummap
 from .plandata import ILLUSTRATIVE_MARK, PlanData
+from .styles import POINT_LAYERS, display_styles
 
 CONTEXT = ("commune_boundary", "thac_mo_lake", "residential", "road_ql14", "commune_seat")
 
@@ -26,6 +27,7 @@ def display_payload(data: PlanData) -> dict:
         "illustrative_mark": ILLUSTRATIVE_MARK,
         "illustrative": {name: data.is_illustrative(name) for name in (*CONTEXT, "zones")},
         "attribution": data.attribution,
+        "styles": display_styles(), "point_colours": POINT_LAYERS,
         "zones_geojson": _geojson(zones),
         "layers": layers,
         "zones": [{"id": z.id, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,

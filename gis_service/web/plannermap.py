@@ -10,26 +10,14 @@ from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import escape
 
+from ..catalog import ILLUSTRATIVE_MARK_VI
 from ..rules import fmt
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
-from ..catalog import ILLUSTRATIVE_MARK_VI
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
+from .styles import CONTEXT_STYLES, POINT_LAYERS
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
                    "fillOpacity": 0.35, "opacity": 1}
-#: context layers: (layer, style, point marker or None)
-CONTEXT_STYLES = {
-    "communes": {"color": "#8a8a8a", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.6},
-    "neighbours": {"color": "#6b6b6b", "weight": 1.5, "fillColor": "#e9e9e9", "fillOpacity": 0.5},
-    "commune_boundary": {"color": "#1a1a1a", "weight": 3.5, "fill": False},
-    "remaining_land": {"color": "#b5b59a", "weight": 0.5, "fillOpacity": 0.6},
-    "thac_mo_lake": {"color": "#2b7bb9", "weight": 1.5, "fillColor": "#a0ffff", "fillOpacity": 0.8,
-                     "dashArray": "6 4"},
-    "residential": {"color": "#b0008c", "weight": 1, "fillColor": "#ffd0ff", "fillOpacity": 0.85,
-                    "dashArray": "4 3"},
-    "road_ql14": {"color": "#e0301e", "weight": 4},
-}
-POINT_LAYERS = {"thac_mo_dam": "#1f4e9c", "commune_seat": "#b0008c"}
 #: drawing order, bottom to top; zones and violations are added in between
 BASE_ORDER = ["communes", "neighbours", "remaining_land"]
 #: context layers the legend explains besides the zone kinds

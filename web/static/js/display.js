@@ -45,12 +45,7 @@ function startDisplay(data, options) {
   var map = L.map("map", {zoomControl: false, attributionControl: false, dragging: false, scrollWheelZoom: false,
                           doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false,
                           zoomSnap: 0.25, fadeAnimation: false, zoomAnimation: false});
-  var styles = {
-    thac_mo_lake: {color: "#2b7bb9", weight: 2, fillColor: "#a0ffff", fillOpacity: 0.9, dashArray: "8 5"},
-    residential: {color: "#b0008c", weight: 1, fillColor: "#ffd0ff", fillOpacity: 0.9},
-    road_ql14: {color: "#e0301e", weight: 5},
-    commune_boundary: {color: "#111", weight: 5, fill: false}
-  };
+  var styles = data.styles;  // the planner map's styles, heavier lines (gis_service/web/styles.py)
   var colours = {};
   data.zones.forEach(function (z) { colours[z.id] = z.color; });
   var zonesLayer = L.geoJSON(data.zones_geojson, {style: function (f) {
@@ -61,7 +56,7 @@ function startDisplay(data, options) {
   });
   if (data.layers.commune_seat) {
     L.geoJSON(data.layers.commune_seat, {pointToLayer: function (f, ll) {
-      return L.circleMarker(ll, {radius: 11, color: "#fff", weight: 3, fillColor: "#b0008c", fillOpacity: 1});
+      return L.circleMarker(ll, {radius: 11, color: "#fff", weight: 3, fillColor: data.point_colours.commune_seat, fillOpacity: 1});
     }}).addTo(map);
   }
   var whole = zonesLayer.getBounds().extend(L.geoJSON(data.layers.commune_boundary).getBounds());
