@@ -86,14 +86,22 @@ def test_display_page_at_1920x1080_offline_and_cycling(display_page, live_server
     assert display_page.foreign_requests == []
 
 
-def test_display_recovers_when_the_server_comes_back(display_page, live_server):
+def test_display_recovers_when_the_server_restarts(display_page, settings):
+    """A real restart: the server stops, the display says so, a new server starts on the same
+    port, and the display reloads by itself."""
+    from gis_service.web.serve import BackgroundServer
+
     p = display_page.page
-    down = {"on": True}
-    p.route("**/healthz", lambda route: route.abort() if down["on"] else route.continue_())
-    p.goto(live_server.url + "/display?health=0.5")
-    p.wait_for_selector("#offline:not([hidden])", timeout=5_000)  # the server is "away"
-    with p.expect_navigation(timeout=5_000):  # back: the page reloads by itself
-        down["on"] = False
+    first = BackgroundServer(settings).start()
+    p.goto(first.url + "/display?health=0.5")
     p.wait_for_selector("body[data-ready='1']", timeout=10_000)
-    assert p.locator("#offline").is_hidden()
-    assert display_page.foreign_requests == []
+    first.stop()
+    p.wait_for_selector("#offline:not([hidden])", timeout=5_000)
+    with p.expect_navigation(timeout=15_000):  # back: the page reloads by itself
+        second = BackgroundServer(settings, port=first.port).start()
+    try:
+        p.wait_for_selector("body[data-ready='1']", timeout=10_000)
+        assert p.locator("#offline").is_hidden()
+        assert display_page.foreign_requests == []
+    finally:
+        second.stop()

@@ -21,11 +21,11 @@ def serve(settings, host: str | None = None, port: int | None = None) -> int:
 
 
 class BackgroundServer:
-    """The app under waitress in a daemon thread on 127.0.0.1 and a free port."""
+    """The app under waitress in a daemon thread on 127.0.0.1, on ``port`` or a free one."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, port: int = 0) -> None:
         self.app = create_app(settings)
-        self.server = waitress.create_server(self.app, host="127.0.0.1", port=0, threads=8)
+        self.server = waitress.create_server(self.app, host="127.0.0.1", port=port, threads=8)
         self.port = self.server.effective_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -111,7 +111,11 @@ function watchServer(everyMs) {
   var offline = document.getElementById("offline");
   var lost = false, version = null;
   function poll() {
-    fetch("/healthz", {cache: "no-store"}).then(function (r) {
+    // a server that hangs (or a half-open connection) must count as away: give up in time
+    var abort = new AbortController();
+    var timer = setTimeout(function () { abort.abort(); }, Math.max(everyMs, 2000));
+    fetch("/healthz", {cache: "no-store", signal: abort.signal}).then(function (r) {
+      clearTimeout(timer);
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then(function (h) {
