@@ -34,7 +34,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;ver
 <a href="/downloads/{{ doc.id }}.gpkg">GeoPackage</a> ·
 <a href="/downloads/{{ doc.id }}.shp.zip">Shapefile (zip)</a></p>
 {% elif kind == 'items' %}<p>{{ doc.numberReturned }} / {{ doc.numberMatched }} đối tượng / features</p>
-<table><tr><th>id</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr>
+<table><tr><th title="feature id">#</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr>
 {% for f in doc.features %}<tr><td><a href="{{ request_base }}/{{ f.id }}?f=html">{{ f.id }}</a></td>
 {% for k in keys %}<td>{{ f.properties[k] }}</td>{% endfor %}</tr>{% endfor %}</table>
 <p>{% for l in doc.links if l.rel in ('prev', 'next') %}<a href="{{ l.href|replace('f=json', 'f=html') }}">{{ l.title }}</a> {% endfor %}</p>
