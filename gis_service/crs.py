@@ -28,10 +28,15 @@ def planar_ha(geoms) -> np.ndarray:
 
 
 def geodesic_ha(geoms, crs) -> np.ndarray:
-    """Geodesic (WGS 84 ellipsoid) area in hectares of geometries in ``crs``."""
+    """Geodesic (WGS 84 ellipsoid) area in hectares of geometries in ``crs``.
+
+    pyproj signs each ring's area by its orientation and adds them, so a hole drawn the same way
+    as its shell, or a multipolygon's parts drawn both ways, would be added or cancelled: the
+    rings are oriented first (shells counter-clockwise, holes clockwise)."""
     series = gpd.GeoSeries(list(geoms), crs=crs).to_crs(WGS84)
+    oriented = shapely.orient_polygons(series.values, exterior_cw=False)
     return np.array([0.0 if g is None or g.is_empty else abs(_GEOD.geometry_area_perimeter(g)[0])
-                     for g in series]) / M2_PER_HA
+                     for g in oriented]) / M2_PER_HA
 
 
 @lru_cache(maxsize=64)

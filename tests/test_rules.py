@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 from pyproj import Geod, Transformer
-from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from gis_service.config import parse
 from gis_service.plan import Plan
@@ -195,3 +195,35 @@ def test_a_zone_inside_a_gap_is_not_a_gap():
     z = zones(("A", "farm", sq(0, 0, 500)), ("B", "hub", sq(510, 0, 500)), ("C", "farm", sq(500, 200, 10, 100)))
     out = failing(check({"check": "gaps", "params": {"max_width_m": 20}}, z))
     assert sorted(round(f.measured) for f in out) == [2000, 2000]
+
+
+# -- edge cases: holes, mixed ring orientation, empty layers, kinds with no zones, tiling ---------
+
+def _geodesic_ring_ha(coords) -> float:
+    """Geodesic area of one ring, by pyproj on its lon/lat vertices: a second method."""
+    to_ll = Transformer.from_crs("EPSG:5899", "EPSG:4326", always_xy=True)
+    lon_lat = [to_ll.transform(x, y) for x, y in coords]
+    return abs(Geod(ellps="WGS84").polygon_area_perimeter(*zip(*lon_lat))[0]) / 10_000
+
+
+def test_geodesic_area_subtracts_holes_whatever_the_ring_orientation():
+    # a 1,000 m square with a 500 m hole, both rings drawn counter-clockwise (GeoJSON does not
+    # fix ring order): 100 − 25 = 75 ha planar; geodesic is the shell's less the hole's
+    shell, hole = sq(0, 0, 1000).exterior.coords, sq(250, 250, 500).exterior.coords
+    holed = Polygon(shell, [hole])
+    expected = _geodesic_ring_ha(shell) - _geodesic_ring_ha(hole)
+    z = zones(("H", "hub", holed))
+    (kind,) = check({"check": "area", "zones": ["hub"], "params": {"max_ha": 50}}, z).findings
+    (feature,) = failing(check({"check": "area", "params": {"per": "feature", "max_ha": 50}}, z))
+    for f in (kind, feature):
+        assert f.measured == pytest.approx(75.0)
+        assert f.geodesic_ha == pytest.approx(expected, rel=1e-5)
+
+
+def test_geodesic_area_of_a_multipolygon_with_parts_drawn_both_ways():
+    # 100 ha counter-clockwise and 50 ha clockwise: 150 ha, not their difference
+    right = sq(2000, 0, 500, 1000)
+    multi = MultiPolygon([sq(0, 0, 1000), Polygon(right.exterior.coords[::-1])])
+    expected = _geodesic_ring_ha(sq(0, 0, 1000).exterior.coords) + _geodesic_ring_ha(right.exterior.coords)
+    (f,) = failing(check({"check": "area", "params": {"per": "feature", "max_ha": 100}}, zones(("M", "farm", multi))))
+    assert f.measured == pytest.approx(150.0) and f.geodesic_ha == pytest.approx(expected, rel=1e-5)
