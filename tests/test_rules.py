@@ -227,3 +227,37 @@ def test_geodesic_area_of_a_multipolygon_with_parts_drawn_both_ways():
     expected = _geodesic_ring_ha(sq(0, 0, 1000).exterior.coords) + _geodesic_ring_ha(right.exterior.coords)
     (f,) = failing(check({"check": "area", "params": {"per": "feature", "max_ha": 100}}, zones(("M", "farm", multi))))
     assert f.measured == pytest.approx(150.0) and f.geodesic_ha == pytest.approx(expected, rel=1e-5)
+
+
+def test_touches_a_line_layer_along_its_length():
+    road = layer(LineString([(X0 - 1000, Y0 + 1000), (X0 + 2000, Y0 + 1000)]))  # along y = 1,000 m
+    z = zones(("T", "hub", sq(0, 0, 700, 1000)))
+    (f,) = check({"check": "touches_layer", "params": {"layer": "road", "min_length_m": 500, "tolerance_m": 5}},
+                 z, layers={"road": road}).findings
+    assert f.passed and f.measured == pytest.approx(700 + 2 * 5)
+
+
+EMPTY = gpd.GeoDataFrame({"n": []}, geometry=[], crs="EPSG:5899")
+
+
+@pytest.mark.parametrize("rule, passes", [
+    ({"check": "touches_layer", "params": {"layer": "L", "min_length_m": 10}}, False),
+    ({"check": "within_distance", "params": {"layer": "L", "max_m": 10}}, False),
+    ({"check": "min_distance", "params": {"layer": "L", "min_m": 10}}, True),  # nothing is too near
+    ({"check": "contains_point", "params": {"layer": "L"}}, False),
+    ({"check": "no_overlap_with_layer", "params": {"layer": "L"}}, True),
+])
+def test_a_rule_whose_layer_is_empty_gives_a_verdict_not_a_crash(rule, passes):
+    out = check(rule, zones(("A", "farm", sq(0, 0, 500))), layers={"L": EMPTY})
+    assert out.error is None and out.passed is passes
+    for f in out.findings:
+        assert "nan" not in f.message_en and "inf" not in f.message_en
+        assert f.measured is None or f.measured == f.measured  # never NaN
+
+
+def test_contains_point_with_no_zone_of_the_kind():
+    seat = layer(Point(X0 + 10, Y0 + 10))
+    rule = {"check": "contains_point", "zones": ["centre"], "params": {"layer": "seat"}}
+    (f,) = check(rule, zones(("A", "farm", sq(0, 0, 500))), layers={"seat": seat}).findings
+    assert not f.passed and f.measured is None
+    assert "centre" in f.message_en and "inf" not in f.message_en

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shapely
+from shapely.geometry import LineString
 
 from ..config import Strict
 from . import Context, Finding, fmt, register
@@ -17,7 +18,7 @@ class TouchParams(Strict):
 @register("touches_layer", TouchParams)
 def touches_layer(rule, params: TouchParams, ctx: Context) -> list[Finding]:
     """Length of the other layer's edge (e.g. the lake shore) lying along the zone, within a tolerance."""
-    edge = ctx.layer_union(params.layer).boundary
+    edge = _edge(ctx.layer_union(params.layer))
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     shared = shapely.intersection(edge, shapely.buffer(zones.geometry.values, params.tolerance_m))
     lengths = shapely.length(shared)
@@ -35,12 +36,28 @@ def touches_layer(rule, params: TouchParams, ctx: Context) -> list[Finding]:
     return findings
 
 
+def _edge(geom):
+    """The line a zone can border: a polygon layer's outline, a line layer itself (its boundary
+    would be its two end points); an empty layer has none."""
+    lines = [shapely.boundary(p) if p.geom_type == "Polygon" else p
+             for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "LineString")]
+    return shapely.union_all(lines) if lines else LineString()
+
+
+def _empty_layer(rule, layer: str, zones, target: str, passed: bool) -> Finding:
+    """One verdict when the other layer has no features: a distance to nothing is no number."""
+    return Finding(rule.id, passed, tuple(zones["id"]), None, "m", target,
+                   f"Lớp {layer} không có đối tượng nào", f"Layer {layer} has no features")
+
+
 def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: bool) -> list[Finding]:
     other = ctx.layer_union(layer)
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     geoms = zones.geometry.values
-    dists = shapely.distance(geoms, other)
     target = f"≤ {fmt(limit, 0)} m" if within else f"≥ {fmt(limit, 0)} m"
+    if other.is_empty:  # nothing to come near, nothing too near
+        return [_empty_layer(rule, layer, zones, target, passed=not within)] if len(zones) else []
+    dists = shapely.distance(geoms, other)
     findings, too_near = [], None
     for zid, geom, dist in zip(zones["id"], geoms, dists):
         passed = bool(dist <= limit if within else dist >= limit)
@@ -86,13 +103,20 @@ class ContainsParams(Strict):
 def contains_point(rule, params: ContainsParams, ctx: Context) -> list[Finding]:
     """The zone(s) of the rule's kinds contain the layer's point(s), or lie within a distance."""
     points = ctx.layer_union(params.layer)
-    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
-    dists = shapely.distance(zones.geometry.values, points)
-    dist = float(dists.min()) if len(dists) else float("inf")
-    passed = dist <= params.max_distance_m
+    kinds = ctx.plan.kinds_of(rule)
+    zones = ctx.zones_of(kinds)
     target = "chứa / contains" if params.max_distance_m == 0 else f"≤ {fmt(params.max_distance_m, 0)} m"
+    if points.is_empty:
+        return [_empty_layer(rule, params.layer, zones, target, passed=False)]
+    if zones.empty:
+        return [Finding(rule.id, False, (), None, "m", target,
+                        f"Không có vùng nào thuộc loại {', '.join(kinds)}",
+                        f"No zone of kind {', '.join(kinds)}")]
+    dists = shapely.distance(zones.geometry.values, points)
+    dist = float(dists.min())
+    passed = dist <= params.max_distance_m
     return [Finding(
         rule.id, passed, tuple(zones["id"]), round(dist, 1), "m", target,
         f"{params.layer}: cách vùng {fmt(dist, 0)} m" + (" (nằm trong vùng)" if dist == 0 else ""),
         f"{params.layer}: {fmt(dist, 0)} m from the zone" + (" (inside it)" if dist == 0 else ""),
-        None if passed or not len(dists) else shapely.shortest_line(zones.geometry.values[dists.argmin()], points))]
+        None if passed else shapely.shortest_line(zones.geometry.values[dists.argmin()], points))]
