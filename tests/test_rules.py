@@ -261,3 +261,11 @@ def test_contains_point_with_no_zone_of_the_kind():
     (f,) = check(rule, zones(("A", "farm", sq(0, 0, 500))), layers={"seat": seat}).findings
     assert not f.passed and f.measured is None
     assert "centre" in f.message_en and "inf" not in f.message_en
+
+
+def test_validity_names_the_right_zone_whatever_the_frame_index():
+    bow = Polygon([(X0, Y0), (X0 + 200, Y0 + 200), (X0 + 200, Y0), (X0, Y0 + 200), (X0, Y0)])
+    z = zones(("OK", "farm", sq(1000, 0, 100)), ("BT", "farm", bow))
+    for index in ([1, 0], [10, 11]):
+        z.index = index
+        assert [f.zone_ids for f in failing(check({"check": "geometry_valid"}, z))] == [("BT",)]

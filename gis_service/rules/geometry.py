@@ -21,7 +21,7 @@ class NoParams(Strict):
 @register("geometry_valid", NoParams)
 def geometry_valid(rule, params: NoParams, ctx: Context) -> list[Finding]:
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
-    raw = ctx.raw_zone_geometry[zones.index.to_numpy()]
+    raw = ctx.raw_zone_geometry[ctx.zones.index.get_indexer(zones.index)]  # labels → positions
     bad = np.flatnonzero(~shapely.is_valid(raw))
     findings = []
     for i in bad:
