@@ -108,7 +108,7 @@ def _tiles(geoms) -> list:
 def _closing_gaps(tile, geoms, sindex, half: float, margin: float):
     window = tile.buffer(margin, join_style="mitre")
     near = sindex.query(window)
-    if len(near) < 2:
+    if len(near) == 0:  # one zone alone may still leave a narrow inlet: close it too
         return shapely.Polygon()
     local = shapely.union_all(shapely.intersection(geoms[near], window))
     closed = local.buffer(half, join_style="mitre").buffer(-half, join_style="mitre")
