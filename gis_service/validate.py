@@ -74,10 +74,17 @@ def validate_store(store: Store, plan: Plan, progress=None) -> Report:
     missing = wanted - names
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
-    zones = store.read_layer(ZONES_LAYER)
-    boundary = shapely.union_all(store.read_layer(BOUNDARY_LAYER).geometry.values)
-    layers = {name: store.read_layer(name) for name in wanted}
+    zones = _read_in_plan_crs(store, ZONES_LAYER, plan.crs)
+    boundary = shapely.union_all(_read_in_plan_crs(store, BOUNDARY_LAYER, plan.crs).geometry.values)
+    layers = {name: _read_in_plan_crs(store, name, plan.crs) for name in wanted}
     return run_rules(plan, zones, boundary, layers, progress)
+
+
+def _read_in_plan_crs(store: Store, name: str, crs: str) -> gpd.GeoDataFrame:
+    """A store built while the plan named the other VN-2000 zone is reprojected, not measured
+    in that zone under this one's name."""
+    gdf = store.read_layer(name)
+    return gdf if gdf.crs is None or gdf.crs.equals(crs) else gdf.to_crs(crs)
 
 
 def save_report(store: Store, report: Report) -> None:

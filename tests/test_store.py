@@ -91,3 +91,26 @@ def test_store_metadata_marks_illustrative_layers_and_names_the_code_source(sett
         catalog.index[catalog["illustrative"].astype(bool)])
     assert "Thông tư 08/2024/TT-BTNMT" in store.layer_description("zones")
     assert "lamngockhuong/vietnam-3d-map" in store.layer_description("commune_boundary")
+
+
+def test_store_built_in_the_old_zone_is_measured_in_the_plan_crs(layers_copy, tmp_path):
+    # built while the plan said EPSG:9212, validated after it says EPSG:5899 again: hectares are
+    # planar in 5899 (as the report says) and violations lie where they are, not 160 km west
+    plan_file = layers_copy / "plan.yaml"
+    in_5899 = plan_file.read_text(encoding="utf-8")
+    plan_file.write_text(in_5899.replace("crs: EPSG:5899", "crs: EPSG:9212"), encoding="utf-8")
+    settings = Settings(layers_dir=layers_copy, store=tmp_path / "s.gpkg")
+    store = GeoPackageStore(settings.store)
+    build_store(settings, store)
+    plan_file.write_text(in_5899, encoding="utf-8")
+    _, plan = load_inputs(settings)
+    report = validate_store(store, plan)
+    source = gpd.read_file(layers_copy / "illustrative" / "draft_zones.geojson")  # EPSG:5899, as drawn
+    areas = {a.kind: a.planar_ha for a in report.areas}
+    for kind, ha in (source.dissolve("kind").area / 10_000).items():
+        assert areas[kind] == pytest.approx(ha, abs=0.01)
+    commune = gpd.read_file(layers_copy / "basemap" / "communes_2025.geojson").to_crs("EPSG:5899")
+    ours = commune[commune["code"] == "25417"].geometry.iloc[0]
+    violations = report.violations_frame()
+    assert report.crs == "EPSG:5899" and len(violations)
+    assert all(ours.buffer(100).intersects(g) for g in violations.geometry)
