@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from .errors import InputError
 
@@ -32,7 +33,11 @@ def read_vector(path: Path | str, *, layer: str | None = None, assume_crs: str |
         if not assume_crs:
             raise InputError("the layer has no coordinate reference system; name it "
                              "(e.g. crs: EPSG:9212 in the catalog, or --crs)", file=name, field="crs")
-        gdf = gdf.set_crs(assume_crs)
+        try:
+            gdf = gdf.set_crs(assume_crs)
+        except CRSError:
+            raise InputError(f"unknown coordinate reference system {assume_crs!r}", file=name,
+                             field="crs") from None
     _check_geometries(gdf, name)
     if target_crs is not None and not CRS.from_user_input(target_crs).equals(gdf.crs):
         gdf = gdf.to_crs(target_crs)

@@ -105,6 +105,10 @@ def test_layer_with_no_crs_is_refused_unless_named(built, tmp_path, capsys):
     (layers / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
     err = _rebuild(capsys, store, layers)
     assert "nocrs.shp" in err and "field 'crs'" in err
+    entry["crs"] = "EPSG:99999"  # a CRS that does not exist: bad input, not a traceback
+    (layers / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
+    err = _rebuild(capsys, store, layers)
+    assert "nocrs.shp" in err and "field 'crs'" in err and "EPSG:99999" in err
     entry["crs"] = "EPSG:5899"  # the user names it: accepted
     (layers / "catalog.yaml").write_text(yaml.safe_dump(catalog, allow_unicode=True), encoding="utf-8")
     assert run(capsys, "--store", str(store), "--layers", str(layers), "build")[0] == 0
