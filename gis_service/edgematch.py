@@ -229,10 +229,11 @@ def import_neighbour(store: Store, path: Path | str, plan_crs, *, name: str | No
         raise InputError("the store has not been built: run gis-service build first", file=str(store))
     new = read_neighbour_file(path, our_boundary(store), plan_crs, name=name, assume_crs=assume_crs,
                               display_name=display_name)
-    if IMPORTED_LAYER in store.layer_names():
-        old = store.read_layer(IMPORTED_LAYER)
-        old = old[~old["name"].isin(new["name"])]
-        new = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry", crs=plan_crs)
-    store.write({IMPORTED_LAYER: new}, descriptions={
-        IMPORTED_LAYER: "Ranh giới do xã giáp ranh gửi / Boundaries sent by neighbouring communes"})
+    with store.updating():  # two uploads at once must not drop each other's boundary
+        if IMPORTED_LAYER in store.layer_names():
+            old = store.read_layer(IMPORTED_LAYER)
+            old = old[~old["name"].isin(new["name"])]
+            new = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry", crs=plan_crs)
+        store.write({IMPORTED_LAYER: new}, descriptions={
+            IMPORTED_LAYER: "Ranh giới do xã giáp ranh gửi / Boundaries sent by neighbouring communes"})
     return new

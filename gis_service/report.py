@@ -96,7 +96,8 @@ class Report:
 
     def violations_frame(self) -> gpd.GeoDataFrame:
         frame = self.findings_frame()
-        return frame[~frame["passed"] & frame.geometry.notna()].reset_index(drop=True)
+        placed = frame.geometry.notna() & ~frame.geometry.is_empty
+        return frame[~frame["passed"] & placed].reset_index(drop=True)
 
     # -- the store keeps the report as three tables: findings (with geometry), rules, areas --
     def to_tables(self) -> dict[str, pd.DataFrame]:

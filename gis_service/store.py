@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -22,9 +23,14 @@ class Store(Protocol):
     def exists(self) -> bool: ...
     def version(self) -> int | None: ...
     def crs(self, name: str): ...
+    def updating(self): ...
     def layer_names(self) -> list[str]: ...
     def read_layer(self, name: str, bbox: tuple | None = None) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str) -> pd.DataFrame: ...
+    def updating(self) -> threading.RLock:
+        """Hold while reading what a write will be based on: ``with store.updating(): …``."""
+        return self._write_lock
+
     def write(self, layers: dict[str, pd.DataFrame], *, descriptions: dict[str, str] | None = None,
               replace_all: bool = False) -> None: ...
 
@@ -32,6 +38,9 @@ class Store(Protocol):
 class GeoPackageStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # writes copy the store, change the copy and swap it in: one at a time in this process,
+        # or two web requests writing at once would each lose the other's change
+        self._write_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
@@ -74,25 +83,30 @@ class GeoPackageStore:
         self._require(name)
         return (pyogrio.read_info(self.path, layer=name).get("layer_metadata") or {}).get("DESCRIPTION", "")
 
+    def updating(self) -> threading.RLock:
+        """Hold while reading what a write will be based on: ``with store.updating(): …``."""
+        return self._write_lock
+
     def write(self, layers: dict[str, pd.DataFrame], *, descriptions: dict[str, str] | None = None,
               replace_all: bool = False) -> None:
         """Write (or overwrite) ``layers``; with ``replace_all`` the store holds only these."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
-        tmp.unlink(missing_ok=True)
-        try:
-            if self.exists() and not replace_all:
-                shutil.copy2(self.path, tmp)
-            for name, frame in layers.items():
-                options = {"OVERWRITE": "YES"}
-                if descriptions and name in descriptions:
-                    options["DESCRIPTION"] = descriptions[name]
-                pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", layer_options=options,
-                                        promote_to_multi=isinstance(frame, gpd.GeoDataFrame)
-                                        and _is_polygonal(frame))
-            os.replace(tmp, self.path)
-        finally:
+        with self._write_lock:
+            tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
             tmp.unlink(missing_ok=True)
+            try:
+                if self.exists() and not replace_all:
+                    shutil.copy2(self.path, tmp)
+                for name, frame in layers.items():
+                    options = {"OVERWRITE": "YES"}
+                    if descriptions and name in descriptions:
+                        options["DESCRIPTION"] = descriptions[name]
+                    pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", layer_options=options,
+                                            promote_to_multi=isinstance(frame, gpd.GeoDataFrame)
+                                            and _is_polygonal(frame))
+                os.replace(tmp, self.path)
+            finally:
+                tmp.unlink(missing_ok=True)
 
 
 def _is_polygonal(frame: gpd.GeoDataFrame) -> bool:

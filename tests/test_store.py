@@ -114,3 +114,25 @@ def test_store_built_in_the_old_zone_is_measured_in_the_plan_crs(layers_copy, tm
     violations = report.violations_frame()
     assert report.crs == "EPSG:5899" and len(violations)
     assert all(ours.buffer(100).intersects(g) for g in violations.geometry)
+
+
+def test_concurrent_writes_in_one_process_keep_every_change(settings):
+    """Threads of one server writing at once (two uploads): each write sees the one before."""
+    import threading
+
+    store = GeoPackageStore(settings.store)
+
+    def add(i):
+        with store.updating():
+            names = set(store.layer_names())
+            frame = gpd.GeoDataFrame({"n": [i]}, geometry=gpd.points_from_xy([430_000 + i], [1_290_000]),
+                                     crs="EPSG:5899")
+            store.write({f"extra_{i}": frame})
+            assert names < set(store.layer_names())
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {f"extra_{i}" for i in range(6)} <= set(store.layer_names())
