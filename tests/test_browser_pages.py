@@ -97,10 +97,11 @@ def test_display_recovers_when_the_server_restarts(display_page, settings):
     p.wait_for_selector("body[data-ready='1']", timeout=10_000)
     first.stop()
     p.wait_for_selector("#offline:not([hidden])", timeout=5_000)
-    with p.expect_navigation(timeout=15_000):  # back: the page reloads by itself
-        second = BackgroundServer(settings, port=first.port).start()
+    p.evaluate("window.__beforeRestart = true")  # gone once the page has reloaded
+    second = BackgroundServer(settings, port=first.port).start()
     try:
-        p.wait_for_selector("body[data-ready='1']", timeout=10_000)
+        p.wait_for_function("!window.__beforeRestart && document.body.dataset.ready === '1'",
+                            timeout=15_000)
         assert p.locator("#offline").is_hidden()
         assert display_page.foreign_requests == []
     finally:

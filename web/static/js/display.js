@@ -109,21 +109,33 @@ function startDisplay(data, options) {
    store's version changes (new data). */
 function watchServer(everyMs) {
   var offline = document.getElementById("offline");
-  var lost = false, version = null;
+  var lost = false, version = null, inFlight = false, reloading = false;
   function poll() {
+    if (inFlight || reloading) return;  // one poll at a time, and one reload
+    inFlight = true;
     // a server that hangs (or a half-open connection) must count as away: give up in time
     var abort = new AbortController();
     var timer = setTimeout(function () { abort.abort(); }, Math.max(everyMs, 2000));
     fetch("/healthz", {cache: "no-store", signal: abort.signal}).then(function (r) {
-      clearTimeout(timer);
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then(function (h) {
-      if (lost || (version !== null && h.version !== version)) { window.location.reload(); return; }
+      if (lost || (version !== null && h.version !== version)) {
+        // reload only once the page itself answers: a reload that fails leaves the browser's
+        // error page on the office screen, with no script left to recover it
+        reloading = true;
+        return fetch(window.location.href, {cache: "no-store"}).then(function (page) {
+          if (page.ok) window.location.reload(); else reloading = false;
+        });
+      }
       version = h.version;
     }).catch(function () {
       lost = true;
+      reloading = false;
       offline.hidden = false;
+    }).finally(function () {
+      clearTimeout(timer);
+      inFlight = false;
     });
   }
   setInterval(poll, everyMs);
