@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import InputError, NotFound
 from .settings import Settings
 from .store import open_store
+from .edgematch import DEFAULT_TOLERANCE_M
 from .validate import BOUNDARY_LAYER
 
 EXIT_OK, EXIT_RULE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -60,7 +61,7 @@ def cmd_validate(args, settings: Settings) -> int:
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on {settings.store}")
     report = validate_store(store, plan, progress)
     if args.violations:
-        _write_violations(report, Path(args.violations))
+        _write_frame(report.violations_frame(), Path(args.violations), "violations")
     save_report(store, report)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -70,13 +71,12 @@ def cmd_validate(args, settings: Settings) -> int:
     return EXIT_OK if report.passed else EXIT_RULE_FAILED
 
 
-def _write_violations(report, path: Path) -> None:
-    """Violation geometries to any vector format by the file's extension (.gpkg, .geojson, …)."""
-    frame = report.violations_frame()
+def _write_frame(frame, path: Path, what: str) -> None:
+    """Geometries to any vector format by the file's extension (.gpkg, .geojson, …)."""
     try:
         frame.to_file(path, engine="pyogrio")
     except Exception as exc:
-        raise InputError(f"cannot write violations: {exc}", file=str(path)) from None
+        raise InputError(f"cannot write {what}: {exc}", file=str(path)) from None
 
 
 def cmd_serve(args, settings: Settings) -> int:
@@ -103,11 +103,8 @@ def cmd_edgematch(args, settings: Settings) -> int:
     store = open_store(settings)
     results = edgematch_store(store, tolerance_m=args.tolerance)
     if args.output:
-        frame = pieces_frame(results, store.crs(BOUNDARY_LAYER))
-        try:
-            frame.to_file(args.output, engine="pyogrio")
-        except Exception as exc:
-            raise InputError(f"cannot write the edge-matching pieces: {exc}", file=args.output) from None
+        _write_frame(pieces_frame(results, store.crs(BOUNDARY_LAYER)), Path(args.output),
+                     "the edge-matching pieces")
     if args.json:
         print(summary_frame(results).to_json(orient="records", force_ascii=False, indent=2))
     else:
@@ -145,7 +142,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--crs", help="CRS to assume when the file has none, e.g. EPSG:9212")
     imp.set_defaults(func=cmd_import_neighbour)
     em = sub.add_parser("edgematch", help="overlaps, gaps and agreed border with each neighbour")
-    em.add_argument("--tolerance", type=float, default=10.0, help="agreement tolerance in m (default 10)")
+    em.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE_M,
+                    help=f"agreement tolerance in m (default {DEFAULT_TOLERANCE_M:g})")
     em.add_argument("--json", action="store_true", help="print the summary as JSON")
     em.add_argument("--output", metavar="FILE", help="write overlap and gap polygons (.gpkg, .geojson, …)")
     em.set_defaults(func=cmd_edgematch)

@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .build import NEIGHBOURS_LAYER, neighbours
 from .errors import InputError, NotFound
+from .geom import closing, greatest_width_m
 from .layerio import read_vector
 from .store import Store
 from .validate import BOUNDARY_LAYER
@@ -77,16 +78,11 @@ def _polygons(geom) -> list[BaseGeometry]:
     return [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area >= MIN_PIECE_M2]
 
 
-def max_width_m(polygon) -> float:
-    """Greatest width: the diameter of the largest circle that fits inside the polygon."""
-    return 2.0 * shapely.maximum_inscribed_circle(polygon, 0.1).length
-
-
 def gaps_between(ours, theirs, gap_width_m: float = GAP_WIDTH_M) -> list[BaseGeometry]:
     """Slivers that belong to neither polygon but lie between them: the morphological closing of
     the union minus the union, keeping only pieces that touch both borders."""
     union = shapely.union(ours, theirs)
-    closed = union.buffer(gap_width_m, join_style="mitre").buffer(-gap_width_m, join_style="mitre")
+    closed = closing(union, gap_width_m)
     pieces = _polygons(closed.difference(union))
     return [p for p in pieces if p.distance(ours) < 1e-6 and p.distance(theirs) < 1e-6]
 
@@ -98,9 +94,9 @@ def match_one(ours, theirs, name: str, source: str = "store",
     border = ours.boundary
     shared = border.intersection(theirs.buffer(SEARCH_M)).length
     agreed = border.intersection(theirs.boundary.buffer(tolerance_m)).length
-    pieces = [Piece(name, source, "overlap", p.area / 10_000, max_width_m(p), p)
+    pieces = [Piece(name, source, "overlap", p.area / 10_000, greatest_width_m(p), p)
               for p in _polygons(ours.intersection(theirs))]
-    pieces += [Piece(name, source, "gap", p.area / 10_000, max_width_m(p), p)
+    pieces += [Piece(name, source, "gap", p.area / 10_000, greatest_width_m(p), p)
                for p in gaps_between(ours, theirs)]
     overlaps = [p for p in pieces if p.kind == "overlap"]
     gaps = [p for p in pieces if p.kind == "gap"]

@@ -18,7 +18,7 @@ from .crs import PLAN_CRSS, WGS84
 from .errors import InputError, NotFound
 from .ogcapi.collections import PLAN_LAYERS, collections
 from .store import Store
-from .store import _is_polygonal as _polygonal
+from .store import is_polygonal
 
 FORMATS = {"gpkg": ("gpkg", "application/geopackage+sqlite3"),
            "geojson": ("geojson", "application/geo+json"),
@@ -101,7 +101,7 @@ def _gpkg(frames: dict[str, gpd.GeoDataFrame], folder: Path) -> bytes:
     path = folder / "data.gpkg"
     for name, frame in frames.items():
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists(),
-                                promote_to_multi=_polygonal(frame))
+                                promote_to_multi=is_polygonal(frame))
     return path.read_bytes()
 
 
@@ -141,7 +141,7 @@ def _shapefiles(frames: dict[str, gpd.GeoDataFrame], folder: Path, crs: str) -> 
             if out[column].dtype == bool:
                 out[column] = out[column].astype(int)
         pyogrio.write_dataframe(out, folder / f"{name}.shp", driver="ESRI Shapefile",
-                                layer_options={"ENCODING": "UTF-8"}, promote_to_multi=_polygonal(frame))
+                                layer_options={"ENCODING": "UTF-8"}, promote_to_multi=is_polygonal(frame))
         for part in sorted(folder.glob(f"{name}.*")):
             files[part.name] = part.read_bytes()
         rows += [(name, short, full) for full, short in mapping.items()]

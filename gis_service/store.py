@@ -103,13 +103,13 @@ class GeoPackageStore:
                         options["DESCRIPTION"] = descriptions[name]
                     pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG", layer_options=options,
                                             promote_to_multi=isinstance(frame, gpd.GeoDataFrame)
-                                            and _is_polygonal(frame))
+                                            and is_polygonal(frame))
                 os.replace(tmp, self.path)
             finally:
                 tmp.unlink(missing_ok=True)
 
 
-def _is_polygonal(frame: gpd.GeoDataFrame) -> bool:
+def is_polygonal(frame: gpd.GeoDataFrame) -> bool:
     types = set(frame.geometry.geom_type.dropna())
     return bool(types) and types <= {"Polygon", "MultiPolygon"}
 

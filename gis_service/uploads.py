@@ -31,7 +31,7 @@ def save_upload(data: bytes, filename: str, folder: Path, max_expanded: int) -> 
     suffix = Path(name).suffix.lower()
     if suffix not in VECTOR_SUFFIXES + (".zip",) or suffix == ".shp":
         raise InputError("send a GeoPackage (.gpkg), GeoJSON (.geojson) or zipped Shapefile (.zip)",
-                         file=name or "(no file name)")
+                         file=name or "(no file name)", field="file")
     path = folder / ("upload" + suffix)
     path.write_bytes(data)
     if suffix != ".zip":
@@ -41,7 +41,7 @@ def save_upload(data: bytes, filename: str, folder: Path, max_expanded: int) -> 
     found = sorted(p for p in extracted.rglob("*") if p.suffix.lower() in VECTOR_SUFFIXES)
     if len(found) != 1:
         raise InputError(f"the archive must hold exactly one .shp, .gpkg or .geojson, found {len(found)}"
-                         + (f": {', '.join(p.name for p in found)}" if found else ""), file=name)
+                         + (f": {', '.join(p.name for p in found)}" if found else ""), file=name, field="file")
     return found[0]
 
 

@@ -14,7 +14,8 @@ from .plan import Plan, parse_params
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
 from .rules import CHECKS, Context, Finding
 from .store import Store
-from .zones import polygonal, repaired
+from .geom import polygonal
+from .zones import repaired
 
 BOUNDARY_LAYER = "commune_boundary"
 ZONES_LAYER = "zones"

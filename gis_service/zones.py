@@ -8,6 +8,7 @@ import shapely
 
 from .crs import planar_ha
 from .errors import InputError
+from .geom import polygonal
 from .layerio import feature_label
 
 REQUIRED_FIELDS = ("id", "kind", "name_vi", "name_en", "landuse", "status", "source", "illustrative")
@@ -54,9 +55,3 @@ def repaired(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out = out.set_geometry(gpd.GeoSeries(geoms, crs=zones.crs, index=zones.index))
     out["area_ha"] = planar_ha(out.geometry.values)
     return out
-
-
-def polygonal(geom):
-    """The polygonal parts of an overlay or repair result (it may also hold lines and points)."""
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()

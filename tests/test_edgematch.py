@@ -12,7 +12,8 @@ import pytest
 import shapely
 
 from gis_service.cli import main
-from gis_service.edgematch import IMPORTED_LAYER, edgematch_store, match_one, max_width_m
+from gis_service.edgematch import IMPORTED_LAYER, edgematch_store, match_one
+from gis_service.geom import greatest_width_m
 from gis_service.settings import PROJECT_ROOT
 from gis_service.store import GeoPackageStore
 
@@ -89,7 +90,7 @@ def test_identical_borders_agree_fully_with_no_overlap_or_gap():
     r = match_one(left, shifted, "test", tolerance_m=5)
     assert r.overlap_ha == pytest.approx(1.0) and r.overlap_max_width_m == pytest.approx(10.0, abs=0.2)
     assert r.agreed_border_m < 100  # 10 m apart: nowhere within 5 m except the corners
-    assert max_width_m(shapely.box(0, 0, 100, 30)) == pytest.approx(30.0, abs=0.2)
+    assert greatest_width_m(shapely.box(0, 0, 100, 30)) == pytest.approx(30.0, abs=0.2)
 
 
 def _write_zipped_shapefile(gdf, folder, stem):

@@ -9,6 +9,7 @@ import shapely
 from shapely.geometry import Point
 
 from ..config import Strict
+from ..geom import closing, greatest_width_m
 from . import Context, Finding, fmt, register
 
 _PLACE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)")
@@ -111,12 +112,12 @@ def _closing_gaps(tile, geoms, sindex, half: float, margin: float):
     if len(near) == 0:  # one zone alone may still leave a narrow inlet: close it too
         return shapely.Polygon()
     local = shapely.union_all(shapely.intersection(geoms[near], window))
-    closed = local.buffer(half, join_style="mitre").buffer(-half, join_style="mitre")
+    closed = closing(local, half)
     return closed.difference(local).intersection(tile)
 
 
 def _gap_finding(rule, params: GapParams, part, zones) -> Finding:
-    width = 2 * shapely.maximum_inscribed_circle(part, tolerance=0.05).length
+    width = greatest_width_m(part)
     near = sorted(zones["id"].to_numpy()[zones.sindex.query(part, predicate="dwithin", distance=0.01)])
     return Finding(
         rule.id, False, tuple(near), round(part.area, 1), "m²",

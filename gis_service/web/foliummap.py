@@ -19,7 +19,7 @@ import geopandas as gpd
 from branca.element import Element
 from markupsafe import escape
 
-from ..zones import polygonal
+from ..geom import polygonal
 
 VENDOR_URL = "/static/vendor"
 LEAFLET_JS = f"{VENDOR_URL}/leaflet/leaflet.js"
