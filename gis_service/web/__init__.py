@@ -24,6 +24,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     for exc_type, status in HTTP_STATUS.items():
         app.register_error_handler(exc_type, _json_error(status))
 
+    from . import auth
+    auth.init_app(app)  # session cookie, CSRF on every form, planner sign-in
     from . import health
     app.register_blueprint(health.bp)
     from . import ogcapi
