@@ -21,12 +21,19 @@ class Strict(BaseModel):
 
 def load_yaml(path: Path, model: type[M]) -> M:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
+    return parse_yaml(text, model, str(path))
+
+
+def parse_yaml(text: str, model: type[M], file: str) -> M:
+    """YAML text (a file's, or one kept in the store) against a schema."""
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=str(path)) from None
-    return parse(data, model, str(path))
+        raise InputError(f"not valid YAML: {exc}", file=file) from None
+    return parse(data, model, file)
 
 
 def parse(data, model: type[M], file: str) -> M:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,6 +43,18 @@ def read_vector(path: Path | str, *, layer: str | None = None, assume_crs: str |
     if target_crs is not None and not CRS.from_user_input(target_crs).equals(gdf.crs):
         gdf = gdf.to_crs(target_crs)
     return gdf
+
+
+def file_sha256(path: Path | str) -> str:
+    """The checksum of a file as delivered, kept with the version it made ('' if not a file)."""
+    path = Path(_strip_vsi(str(path)))
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def feature_label(gdf: gpd.GeoDataFrame, index: int, id_field: str = "id") -> str:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .config import Strict, load_yaml, parse
+from .config import Strict, parse, parse_yaml
 from .crs import PLAN_CRSS
 from .errors import InputError
 
@@ -41,11 +41,19 @@ class Plan(Strict):
 
 
 def load_plan(path: Path, layer_names: set[str] | None = None) -> Plan:
-    """Load and check the plan: schema, unknown zone kinds, unknown checks and their params."""
+    """Load and check the plan file: schema, unknown zone kinds, unknown checks and their params."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    return parse_plan(text, str(path), layer_names)
+
+
+def parse_plan(text: str, file: str, layer_names: set[str] | None = None) -> Plan:
+    """Check a plan's YAML text (a file's, or the one kept with a store version)."""
     from .rules import CHECKS  # the registry; imported here to keep plan.py free of geometry
 
-    plan = load_yaml(path, Plan)
-    file = str(path)
+    plan = parse_yaml(text, Plan, file)
     seen: set[str] = set()
     for rule in plan.rules:
         if rule.id in seen:

@@ -59,6 +59,20 @@ class Report:
     def failed_rules(self) -> list[RuleOutcome]:
         return [o for o in self.outcomes if not o.passed]
 
+    def outcome_key(self) -> tuple:
+        """What the report says, without when it was made or the geometries' representation:
+        equal keys mean a re-check found nothing new."""
+        rules = tuple((o.rule_id, o.passed, o.error or "", tuple(
+            (f.passed, tuple(f.zone_ids), None if f.measured is None else round(float(f.measured), 4), f.unit,
+             f.target) for f in o.findings)) for o in self.outcomes)
+        areas = tuple((a.kind, a.features, round(a.planar_ha, 4)) for a in self.areas)
+        return rules, areas
+
+    @property
+    def pass_summary(self) -> str:
+        """'11/13 quy tắc đạt / rules pass': kept in the version log with the version."""
+        return f"{len(self.outcomes) - len(self.failed_rules)}/{len(self.outcomes)} quy tắc đạt / rules pass"
+
     def rules_for_zone(self, zone_id: str, kind: str) -> list[tuple[RuleOutcome, bool]]:
         """Each rule that concerns a zone, with whether the zone passes it."""
         out = []

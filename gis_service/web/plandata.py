@@ -10,18 +10,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..build import load_inputs
-from ..crs import geodesic_ha
 from ..errors import NotFound
 from ..catalog import ILLUSTRATIVE_MARK
 from ..ogcapi.collections import Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
 from ..rules import fmt
-from ..settings import Settings
-from ..store import CATALOG_TABLE, Store
-from ..validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, load_report
-from ..zones import repaired
+from ..store import CATALOG_TABLE, Store, StoreView, Version
+from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, load_report,
+                        plan_source_of)
+from ..versions import Provenance, zones_provenance
 
 
 
@@ -37,6 +35,7 @@ class ZoneSummary:
     status: str
     color: str
     illustrative: bool
+    provenance: "Provenance"
     area_ha: float           # official: planar in the plan CRS
     geodesic_ha: float
     kind_target: "TargetRow | None"
@@ -71,9 +70,10 @@ class PlanData:
     (``appdata.plan_data``) and shared by the requests: what it returns must not be changed."""
 
     plan: Plan
-    store: Store
+    store: StoreView  # pinned to the version shown: reads never mix two versions
     report: Report | None
     catalog: pd.DataFrame
+    version_info: Version
     _layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
@@ -87,10 +87,19 @@ class PlanData:
         """The commune, one geometry in the plan CRS."""
         return shapely.union_all(self.layer(BOUNDARY_LAYER).geometry.values)
 
+    @property
+    def version(self) -> int:
+        return self.version_info.number
+
     @cached_property
     def zones(self) -> gpd.GeoDataFrame:
-        """Zones as stored (repaired copies where invalid) with their official area_ha."""
-        return repaired(self.layer(ZONES_LAYER))
+        """Zones as measured when the version was written: repaired copies where invalid, with
+        their official area_ha and geodesic_ha."""
+        return self.layer(REPAIRED_LAYER)
+
+    @cached_property
+    def provenance(self) -> Provenance:
+        return zones_provenance(self.store, self.is_illustrative(ZONES_LAYER))
 
     @cached_property
     def attribution(self) -> str:
@@ -122,10 +131,9 @@ class PlanData:
     @cached_property
     def zone_summaries(self) -> list[ZoneSummary]:
         zones = self.zones
-        geodesic = geodesic_ha(zones.geometry.values, zones.crs)
         by_kind = {t.kind: t for t in self.targets if t.kind}
         out = []
-        for row, geo in zip(zones.itertuples(), geodesic):
+        for row in zones.itertuples():
             spec = self.plan.zone_kinds[row.kind]
             rules = []
             if self.report:
@@ -134,7 +142,7 @@ class PlanData:
             out.append(ZoneSummary(
                 row.id, row.kind, spec.name_vi, spec.name_en, row.name_vi, row.name_en,
                 row.landuse.replace(";", ", "), row.status, spec.color, bool(row.illustrative),
-                float(row.area_ha), float(geo), by_kind.get(row.kind), rules))
+                self.provenance, float(row.area_ha), float(row.geodesic_ha), by_kind.get(row.kind), rules))
         return out
 
     def zone(self, zone_id: str) -> ZoneSummary:
@@ -153,11 +161,11 @@ class PlanData:
         return frame
 
 
-def load_plan_data(settings: Settings, store: Store) -> PlanData:
-    if not store.exists():
-        raise NotFound(f"the store {settings.store} has not been built: run gis-service build")
-    _, plan = load_inputs(settings)
-    return PlanData(plan, store, load_report(store), store.read_table(CATALOG_TABLE))
+def load_plan_data(store: Store, version: int) -> PlanData:
+    """What the pages show of one version: its plan file, report and catalog, never layers/."""
+    view = store.at(version)
+    return PlanData(plan_source_of(view).parse(), view, load_report(view), view.read_table(CATALOG_TABLE),
+                    view.info())
 
 
 def hectare_targets(plan: Plan, report: Report) -> list[TargetRow]:

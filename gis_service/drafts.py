@@ -1,0 +1,64 @@
+"""A planner's draft: zones from a consultant's file, checked against the plan beside the current
+version's other layers, kept as a new version with its report (or only previewed). No Flask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from .plan import Plan
+from .report import Report
+from .store import CATALOG_TABLE, Store, WriteInfo
+from .validate import (BOUNDARY_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource, check_version, in_plan_crs,
+                       rule_layers)
+from .zones import check_zone_attributes
+
+
+@dataclass
+class StagedDraft:
+    """Everything a draft's version will hold beside the layers it carries over."""
+    tables: dict[str, pd.DataFrame]
+    report: Report
+    info: WriteInfo
+    based_on: int  # the version whose other layers the draft was checked with
+
+    @property
+    def zones(self) -> gpd.GeoDataFrame:
+        return self.tables[REPAIRED_LAYER]
+
+
+def stage_draft(store: Store, zones: gpd.GeoDataFrame, plan: Plan, source: PlanSource, info: WriteInfo,
+                progress=None) -> StagedDraft:
+    """Check ``zones`` (our schema, plan CRS) with the current version's boundary and the layers
+    the rules name; nothing is written."""
+    check_zone_attributes(zones, plan.zone_kinds, info.source_file)
+    view = store.at()
+    layers = {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan) | {BOUNDARY_LAYER}}
+    layers[ZONES_LAYER] = zones
+    derived, report = check_version(plan, source, layers, progress)
+    tables = {ZONES_LAYER: zones, **derived}
+    if CATALOG_TABLE in view.layer_names():
+        tables[CATALOG_TABLE] = _catalog_with_draft(view.read_table(CATALOG_TABLE), zones, info)
+    return StagedDraft(tables, report, info, view.version())
+
+
+def accept(store: Store, draft: StagedDraft) -> int:
+    """Keep a staged draft as a new version; the layers it does not replace carry over."""
+    notes = "; ".join(filter(None, [draft.info.notes, draft.report.pass_summary]))
+    info = WriteInfo(draft.info.action, draft.info.user, draft.info.source_file, draft.info.source_sha256,
+                     draft.info.message, notes)
+    return store.write(draft.tables, info)
+
+
+def _catalog_with_draft(catalog: pd.DataFrame, zones: gpd.GeoDataFrame, info: WriteInfo) -> pd.DataFrame:
+    """The layer catalog with the zones' source (and what is computed from them) set to the draft."""
+    out = catalog.copy()
+    illustrative = bool(zones["illustrative"].astype(bool).any())
+    source = f"{info.source_file} (sha256 {info.source_sha256[:12]}…), nhập bởi / imported by {info.user}"
+    is_zones = out["name"] == ZONES_LAYER
+    out.loc[is_zones, "source"] = source
+    computed = out["name"].isin([REPAIRED_LAYER, "remaining_land"])
+    out.loc[is_zones | computed, "illustrative"] = illustrative
+    return out
