@@ -60,6 +60,8 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
     derived, report = check_version(plan, source, layers, progress)
     entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)
     tables = {**layers, **derived, CATALOG_TABLE: catalog_table(entries, plan)}
+    if progress:
+        progress("Ghi phiên bản / Writing the version")
     with store.updating():
         dropped = _no_longer_built(store, {e.name for e in entries})
         store.write(tables, WriteInfo("build", user, settings.catalog_file.name, "", message,

@@ -20,6 +20,7 @@ from .zones import check_zone_attributes
 class StagedDraft:
     """Everything a draft's version will hold beside the layers it carries over."""
     tables: dict[str, pd.DataFrame]
+    descriptions: dict[str, str]  # the layers' descriptions as the version they replace had them
     report: Report
     info: WriteInfo
     based_on: int  # the version whose other layers the draft was checked with
@@ -41,7 +42,9 @@ def stage_draft(store: Store, zones: gpd.GeoDataFrame, plan: Plan, source: PlanS
     tables = {ZONES_LAYER: zones, **derived}
     if CATALOG_TABLE in view.layer_names():
         tables[CATALOG_TABLE] = _catalog_with_draft(view.read_table(CATALOG_TABLE), zones, info)
-    return StagedDraft(tables, report, info, view.version())
+    names = set(view.layer_names())
+    descriptions = {name: view.layer_description(name) for name in tables if name in names}
+    return StagedDraft(tables, descriptions, report, info, view.version())
 
 
 def accept(store: Store, draft: StagedDraft) -> int:
@@ -49,7 +52,7 @@ def accept(store: Store, draft: StagedDraft) -> int:
     notes = "; ".join(filter(None, [draft.info.notes, draft.report.pass_summary]))
     info = WriteInfo(draft.info.action, draft.info.user, draft.info.source_file, draft.info.source_sha256,
                      draft.info.message, notes)
-    return store.write(draft.tables, info)
+    return store.write(draft.tables, info, descriptions=draft.descriptions, force=True)
 
 
 def _catalog_with_draft(catalog: pd.DataFrame, zones: gpd.GeoDataFrame, info: WriteInfo) -> pd.DataFrame:

@@ -90,7 +90,8 @@ class Store(Protocol):
     def origin(self, name: str, version: int | None = None) -> Version: ...
     def updating(self): ...
     def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
-              descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> int: ...
+              descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = (),
+              force: bool = False) -> int: ...
     def restore(self, number: int, info: WriteInfo) -> int: ...
     def approve(self, approval: Approval) -> None: ...
     def at(self, version: int | None = None) -> "StoreView": ...
@@ -226,10 +227,12 @@ class GeoPackageStore:
         return self.path.with_name(f".{self.path.name}.lock")
 
     def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
-              descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> int:
+              descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = (),
+              force: bool = False) -> int:
         """One new version: ``layers`` written (or overwritten), ``drop`` removed, every other
-        layer carried over. Returns the version's number; writes nothing and returns the current
-        number when nothing would change."""
+        layer carried over. Returns the version's number. When nothing would change, writes
+        nothing and returns the current number, unless ``force`` (an explicit act, such as a
+        planner importing a draft again, is recorded even when its layers are the same)."""
         for name, frame in layers.items():
             if not isinstance(frame, pd.DataFrame):
                 raise TypeError(f"layer {name!r} is not a data frame")
@@ -243,7 +246,7 @@ class GeoPackageStore:
                 new.pop(name, None)
             for name, frame in layers.items():
                 new[name] = self._write_table(name, frame, descriptions.get(name, ""))
-            if new == tables:
+            if new == tables and not force:
                 return current
             return self._commit(new, info)
 
