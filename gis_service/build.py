@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
+from .l10n import LayerTitles
 from .catalog import Catalog, LayerEntry, load_catalog, read_entry
 from .plan import Plan
 from .settings import Settings
@@ -57,8 +58,9 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
     if COMMUNES_LAYER in layers:
         boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-    derived, report = check_version(plan, source, layers, progress)
     entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)
+    titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
+    derived, report = check_version(plan, source, layers, progress, titles)
     tables = {**layers, **derived, CATALOG_TABLE: catalog_table(entries, plan)}
     if progress:
         progress("Ghi phiên bản / Writing the version")

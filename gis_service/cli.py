@@ -58,7 +58,7 @@ def cmd_validate(args, settings: Settings) -> int:
     """Check the current version against layers/plan.yaml. The report is kept with the version;
     a new version is written only when the plan file or the outcome changed."""
     from .build import load_sources
-    from .validate import check_version, load_report, plan_source_of
+    from .validate import check_version, layer_titles, load_report, plan_source_of
 
     progress = Progress(args.quiet or args.json)
     _, plan, source = load_sources(settings)
@@ -67,7 +67,7 @@ def cmd_validate(args, settings: Settings) -> int:
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on version {view.version()} "
              f"of {settings.store}")
     layers = _input_layers(view, plan)
-    tables, report = check_version(plan, source, layers, progress)
+    tables, report = check_version(plan, source, layers, progress, layer_titles(view))
     kept = load_report(view)
     if (kept is not None and plan_source_of(view).sha256 == source.sha256
             and kept.outcome_key() == report.outcome_key()):

@@ -12,7 +12,7 @@ from .plan import Plan
 from .report import Report
 from .store import CATALOG_TABLE, Store, WriteInfo
 from .validate import (BOUNDARY_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource, check_version, in_plan_crs,
-                       rule_layers)
+                       layer_titles, rule_layers)
 from .zones import check_zone_attributes
 
 
@@ -38,7 +38,7 @@ def stage_draft(store: Store, zones: gpd.GeoDataFrame, plan: Plan, source: PlanS
     view = store.at()
     layers = {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan) | {BOUNDARY_LAYER}}
     layers[ZONES_LAYER] = zones
-    derived, report = check_version(plan, source, layers, progress)
+    derived, report = check_version(plan, source, layers, progress, layer_titles(view))
     tables = {ZONES_LAYER: zones, **derived}
     if CATALOG_TABLE in view.layer_names():
         tables[CATALOG_TABLE] = _catalog_with_draft(view.read_table(CATALOG_TABLE), zones, info)

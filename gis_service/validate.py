@@ -15,6 +15,7 @@ from shapely.errors import GEOSException
 from .crs import geodesic_ha
 from .errors import InputError, NotFound
 from .geom import polygonal
+from .l10n import LayerTitles
 from .plan import Plan, parse_params, parse_plan
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
 from .rules import CHECKS, Context, Finding
@@ -53,13 +54,15 @@ def remaining_land(boundary, zone_geometries):
 
 
 def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, gpd.GeoDataFrame],
-              progress=None, derived: "Derived | None" = None) -> Report:
+              progress=None, derived: "Derived | None" = None, titles: LayerTitles | None = None) -> Report:
     """Check every rule. Invalid zones are reported by the validity rule and every other rule
     runs on the repaired copy, so one bad polygon does not stop the whole check. ``derived``:
-    the repaired zones, unions and remaining land when the caller has them already."""
+    the repaired zones, unions and remaining land when the caller has them already; ``titles``:
+    the layers' titles the messages name them by (the layer catalog's)."""
     derived = derived or derive(plan, zones, boundary)
     fixed = derived.zones
-    ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values)
+    ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
+                  titles=titles or LayerTitles())
     outcomes = []
     for n, rule in enumerate(plan.rules, 1):
         if progress:
@@ -113,10 +116,11 @@ def rule_layers(plan: Plan) -> set[str]:
 
 
 def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataFrame],
-                  progress=None) -> tuple[dict[str, pd.DataFrame], Report]:
+                  progress=None, titles: LayerTitles | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
     """What a version keeps beside its input layers: the repaired zones with planar and geodesic
     hectares, the remaining land, the plan file and the report. ``layers`` are the version's
-    input layers in the plan CRS; the ones the rules name must be there."""
+    input layers in the plan CRS; the ones the rules name must be there. ``titles``: the layer
+    catalog's titles, which the findings' messages name the layers by."""
     missing = rule_layers(plan) - set(layers)
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
@@ -129,7 +133,8 @@ def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataF
          "illustrative": [bool(zones["illustrative"].astype(bool).any())]},
         geometry=[derived.remaining], crs=plan.crs)}
     context = {**layers, **kept}
-    report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived)
+    report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived,
+                       titles)
     return {**kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
 
 
@@ -159,7 +164,16 @@ def validate_store(store, plan: Plan, progress=None) -> Report:
     zones = in_plan_crs(store, ZONES_LAYER, plan.crs)
     boundary = shapely.union_all(in_plan_crs(store, BOUNDARY_LAYER, plan.crs).geometry.values)
     layers = {name: in_plan_crs(store, name, plan.crs) for name in rule_layers(plan)}
-    return run_rules(plan, zones, boundary, layers, progress)
+    return run_rules(plan, zones, boundary, layers, progress, titles=layer_titles(store))
+
+
+def layer_titles(store) -> LayerTitles:
+    """The titles of a version's layers, from its layer catalog (none when it has no catalog)."""
+    from .store import CATALOG_TABLE
+
+    if CATALOG_TABLE not in store.layer_names():
+        return LayerTitles()
+    return LayerTitles.from_catalog(store.read_table(CATALOG_TABLE))
 
 
 def load_report(store) -> Report | None:

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..config import Strict
 from ..crs import geodesic_ha
+from ..l10n import LayerTitles, Lang, number
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Context:
     boundary: BaseGeometry
     layers: dict[str, gpd.GeoDataFrame]
     raw_zone_geometry: np.ndarray  # as loaded, before repair
+    titles: LayerTitles = field(default_factory=LayerTitles)  # layer titles for the messages
     _unions: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
 
     @property
@@ -61,6 +63,15 @@ class Context:
 
     def geodesic_ha(self, geom: BaseGeometry) -> float:
         return 0.0 if geom.is_empty else float(geodesic_ha([geom], self.crs)[0])
+
+    def layer(self, name: str, lang: Lang) -> str:
+        """A layer's title for a message (the catalog's), never its internal name."""
+        return self.titles.title(name, lang)
+
+    def kind(self, kind: str, lang: Lang) -> str:
+        """A zone kind's name for a message, never its internal id."""
+        spec = self.plan.zone_kinds.get(kind)
+        return kind if spec is None else (spec.name_vi if lang == "vi" else spec.name_en)
 
 
 @dataclass(frozen=True)
@@ -80,9 +91,9 @@ def register(name: str, params: type[Strict]):
     return wrap
 
 
-def fmt(value: float, digits: int = 1) -> str:
-    """Numbers the way both languages read them here: 1,234.5 (the report is bilingual)."""
-    return f"{value:,.{digits}f}"
+def fmt(value: float, digits: int = 1, lang: Lang = "en") -> str:
+    """A number for a message: ``lang`` 'vi' writes 1.234,5, 'en' 1,234.5 (gis_service.l10n)."""
+    return number(value, digits, lang)
 
 
 from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)

@@ -6,6 +6,7 @@ import numpy as np
 import shapely
 
 from ..config import Strict
+from ..l10n import bound
 from . import Context, Finding, fmt, register
 
 
@@ -36,11 +37,12 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
         a, b = ids[left[k]], ids[right[k]]
         findings.append(Finding(
             rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
-            f"chồng lấn ≤ {fmt(params.tolerance_m2, 0)} m² / overlap ≤ {fmt(params.tolerance_m2, 0)} m²",
-            f"Vùng '{a}' ({kinds[left[k]]}) chồng lấn vùng '{b}' ({kinds[right[k]]}) "
-            f"{fmt(areas[k] / 10_000, 2)} ha",
-            f"Zone '{a}' ({kinds[left[k]]}) overlaps zone '{b}' ({kinds[right[k]]}) by "
-            f"{fmt(areas[k] / 10_000, 2)} ha",
+            f"chồng lấn ≤ {bound(params.tolerance_m2, 'vi')} m² / "
+            f"overlap ≤ {bound(params.tolerance_m2, 'en')} m²",
+            f"Vùng '{a}' ({ctx.kind(kinds[left[k]], 'vi')}) chồng lấn vùng '{b}' "
+            f"({ctx.kind(kinds[right[k]], 'vi')}) {fmt(areas[k] / 10_000, 2, 'vi')} ha",
+            f"Zone '{a}' ({ctx.kind(kinds[left[k]], 'en')}) overlaps zone '{b}' "
+            f"({ctx.kind(kinds[right[k]], 'en')}) by {fmt(areas[k] / 10_000, 2)} ha",
             overlaps[k]))
     return findings
 
@@ -61,9 +63,9 @@ def no_overlap_with_layer(rule, params: LayerOverlapParams, ctx: Context) -> lis
         zid = zones["id"].iloc[i]
         findings.append(Finding(
             rule.id, False, (zid,), round(float(areas[i]) / 10_000, 4), "ha",
-            f"chồng lấn lớp {params.layer} ≤ {fmt(params.tolerance_m2, 0)} m² / "
-            f"overlap with {params.layer} ≤ {fmt(params.tolerance_m2, 0)} m²",
-            f"Vùng '{zid}' chồng lấn lớp {params.layer} {fmt(areas[i] / 10_000, 2)} ha",
-            f"Zone '{zid}' overlaps layer {params.layer} by {fmt(areas[i] / 10_000, 2)} ha",
+            f"chồng lấn {ctx.layer(params.layer, 'vi')} ≤ {bound(params.tolerance_m2, 'vi')} m² / "
+            f"overlap with {ctx.layer(params.layer, 'en')} ≤ {bound(params.tolerance_m2, 'en')} m²",
+            f"Vùng '{zid}' chồng lấn {ctx.layer(params.layer, 'vi')} {fmt(areas[i] / 10_000, 2, 'vi')} ha",
+            f"Zone '{zid}' overlaps {ctx.layer(params.layer, 'en')} by {fmt(areas[i] / 10_000, 2)} ha",
             overlaps[i]))
     return findings
