@@ -20,7 +20,7 @@ from babel.numbers import format_decimal
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, Lang] = ("vi", "en")
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-_BABEL = {"vi": "vi_VN", "en": "en_GB"}  # en_GB: day month year, as in "23 Nov 2026"
+_BABEL = {"vi": "vi_VN", "en": "en"}  # with the patterns below: "23 Nov 2026", "30 Sep 2025"
 _DATE = {"vi": "dd/MM/yyyy", "en": "d MMM y"}
 _MOMENT = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM y HH:mm"}
 #: a version's status (gis_service.versions) and a zone's ``status`` attribute, for sentences

@@ -6,6 +6,7 @@ from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InputError, NotFound, Unauthorized
+from ..l10n import jinja_filters
 from ..settings import PROJECT_ROOT, Settings
 from ..store import open_store
 
@@ -20,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["STORE"] = open_store(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes
+    app.json.ensure_ascii = False  # JSON answers in UTF-8: "Nghĩa Trung", not "Ngh\u0129a Trung"
+    app.jinja_env.filters.update(jinja_filters())  # numbers, dates, statuses: gis_service.l10n
 
     for exc_type, status in HTTP_STATUS.items():
         app.register_error_handler(exc_type, _json_error(status))
@@ -34,8 +37,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(downloads.bp)
     from . import sharing
     app.register_blueprint(sharing.bp)
-    from . import dashboard, display, planner
+    from . import dashboard, display, planner, tracuu
     app.register_blueprint(planner.bp)
+    app.register_blueprint(tracuu.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(display.bp)
     return app

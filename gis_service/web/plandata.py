@@ -15,7 +15,7 @@ from ..catalog import ILLUSTRATIVE_MARK
 from ..ogcapi.collections import Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
-from ..rules import fmt
+from ..l10n import hectares, status_name
 from ..store import CATALOG_TABLE, Store, StoreView, Version
 from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, load_report,
                         plan_source_of)
@@ -44,6 +44,14 @@ class ZoneSummary:
     @property
     def passed(self) -> bool:
         return all(r["passed"] for r in self.rules)
+
+    @property
+    def status_vi(self) -> str:
+        return status_name(self.status, "vi")
+
+    @property
+    def status_en(self) -> str:
+        return status_name(self.status, "en")
 
 
 @dataclass
@@ -192,8 +200,9 @@ def hectare_targets(plan: Plan, report: Report) -> list[TargetRow]:
     return rows
 
 
-def ha(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{fmt(value, digits)} ha"
+def ha(value: float | None, digits: int = 1, lang: str = "vi") -> str:
+    """'1.541,4 ha' (a number under a bilingual label is written the Vietnamese way)."""
+    return hectares(value, digits, lang)
 
 
 def verdict(passed: bool) -> str:
