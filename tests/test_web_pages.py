@@ -8,7 +8,7 @@ import re
 import pytest
 
 from web_expected import (area_rule, catalog_titles, inner_point, kind_union_ha, planar_ha,
-                          remaining_point, source_zones, to_crs, to_lonlat)
+                          remaining_point, source_zones, to_crs, to_lonlat, vi_number)
 
 FOREIGN_ASSET = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
@@ -104,8 +104,9 @@ def test_lookup_bad_parameters_are_400_with_a_message(client, query, field):
 def test_dashboard_targets_table_matches_the_source(client):
     html = client.get("/dashboard").get_data(as_text=True)
     rows = dict(re.findall(r'<tr data-rule="(R\d+)".*?<td class="num measured">([0-9,.]+)</td>', html, re.S))
-    assert float(rows["R03"].replace(",", "")) == pytest.approx(kind_union_ha("produce_hub"), abs=0.05)
-    assert float(rows["R04"].replace(",", "")) == pytest.approx(kind_union_ha("hightech_agri"), abs=0.05)
+    # Vietnamese numbers: 1.234,5 ha
+    assert rows["R03"] == vi_number(kind_union_ha("produce_hub"), 1)
+    assert rows["R04"] == vi_number(kind_union_ha("hightech_agri"), 1)
     results = dict(re.findall(r'<tr data-rule="(R\d+)".*?class="(ok|ko) result"', html, re.S))
     r04_min = area_rule("R04")["params"]["min_ha"]
     assert results == {"R03": "ko", "R04": "ok" if kind_union_ha("hightech_agri") >= r04_min else "ko"}

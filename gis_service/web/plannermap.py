@@ -11,7 +11,7 @@ from jinja2 import Template
 from markupsafe import escape
 
 from ..catalog import ILLUSTRATIVE_MARK_VI
-from ..rules import fmt
+from ..l10n import number
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
 from .styles import CONTEXT_STYLES, POINT_LAYERS
@@ -101,7 +101,7 @@ def _violations_layer(m, data: PlanData):
         f"<div class=\"pp viol\"><b>⚠ {escape(r.rule_id)} · Vi phạm / Violation</b><br>"
         f"{escape(r.title_vi)}<br><small>{escape(r.title_en)}</small><hr>"
         f"{escape(r.message_vi)}<br><small>{escape(r.message_en)}</small><br>"
-        f"Đo được / Measured: <b>{escape(fmt(r.measured, 1) if r.measured == r.measured else '—')}"
+        f"Đo được / Measured: <b>{escape(number(r.measured, 1))}"
         f" {escape(r.unit)}</b> · Chỉ tiêu / Target: <b>{escape(r.target)}</b></div>"
         for r in frame.itertuples()]
     frame["tooltip"] = [f"⚠ {r.rule_id}: {r.message_vi}" for r in frame.itertuples()]
@@ -132,7 +132,7 @@ def zone_popup(z: ZoneSummary, data: PlanData) -> str:
             f"{escape(ha(z.area_ha, 2))}</b> (phẳng VN-2000 / planar, {escape(data.plan.crs)})<br>"
             f"<small>trắc địa / geodesic {escape(ha(z.geodesic_ha, 2))}</small></td></tr>"
             f"<tr><th>Chỉ tiêu / Target</th><td>{target}</td></tr>"
-            f"<tr><th>Trạng thái / Status</th><td>{escape(z.status)}</td></tr></table>"
+            f"<tr><th>Trạng thái / Status</th><td>{escape(z.status_vi)} <small>/ {escape(z.status_en)}</small></td></tr></table>"
             f"<ul class=\"rules\">{rules}</ul></div>")
 
 

@@ -7,7 +7,8 @@ function escapeHtml(text) {
   });
 }
 
-/* 1234.5 -> "1,234.50" with ``digits`` decimals, as the server writes hectares. */
+/* 1234.5 -> "1.234,50" with ``digits`` decimals: the Vietnamese way, as the server writes a
+   number under a bilingual label (gis_service.l10n). */
 function formatNumber(value, digits) {
-  return Number(value).toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+  return Number(value).toLocaleString("vi-VN", {minimumFractionDigits: digits, maximumFractionDigits: digits});
 }
