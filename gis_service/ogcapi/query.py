@@ -1,6 +1,6 @@
-"""The items query of OGC API – Features: limit/offset paging, bbox with bbox-crs, output in the
-requested crs (Part 2), GeoJSON features with stable ids. Parameters are checked here and a bad
-one raises InputError naming it (HTTP 400)."""
+"""The items query of OGC API – Features: limit/offset paging, bbox with bbox-crs, datetime,
+output in the requested crs (Part 2), GeoJSON features with stable ids. Parameters are checked
+here and a bad or unknown one raises InputError naming it (HTTP 400)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,33 @@ from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
 from ..crs import transformer
 
 from ..errors import InputError, NotFound
+from .temporal import parse_datetime
 
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 #: the CRSs every collection offers: WGS 84 both axis orders, and the two VN-2000 TM-3 zones
 SUPPORTED_CRS = (CRS84_URI, EPSG_URI.format(4326), EPSG_URI.format(5899), EPSG_URI.format(9212))
 DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
+#: the query parameters each kind of request knows; any other is refused (400), as the OGC test
+#: suite expects (/req/core/query-param-unknown)
+ITEMS_PARAMETERS = frozenset({"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"})
+ITEM_PARAMETERS = frozenset({"f", "crs"})
+DOCUMENT_PARAMETERS = frozenset({"f"})
+
+
+def refuse_unknown(args, known: frozenset[str]) -> None:
+    """InputError naming the first query parameter that is not in ``known``."""
+    for name in args.keys():
+        if name not in known:
+            raise InputError(f"unknown query parameter {name[:40]!r}; known here: {', '.join(sorted(known))}",
+                             field=name[:40])
 
 
 def crs_uri(crs) -> str:
@@ -73,6 +88,7 @@ class ItemsQuery:
     bbox: tuple[float, float, float, float] | None = None
     bbox_crs: str = CRS84_URI
     crs: str = CRS84_URI
+    datetime: str | None = None  # checked, then matches every feature (ogcapi.temporal)
 
     def params(self, **changes) -> dict[str, str]:
         """Query-string parameters that repeat this query (for self/next/prev links)."""
@@ -84,11 +100,15 @@ class ItemsQuery:
                 out["bbox-crs"] = self.bbox_crs
         if self.crs != CRS84_URI:
             out["crs"] = self.crs
+        if self.datetime:
+            out["datetime"] = self.datetime
         return out
 
 
 def parse_items_query(args) -> ItemsQuery:
     """An ItemsQuery from request arguments (any mapping of str → str)."""
+    refuse_unknown(args, ITEMS_PARAMETERS)
+    parse_datetime(args.get("datetime"))
     limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1)
     offset = _int(args.get("offset"), "offset", 0, 0)
     bbox = None
@@ -105,7 +125,7 @@ def parse_items_query(args) -> ItemsQuery:
     if args.get("bbox-crs") and not bbox:
         raise InputError("bbox-crs given without bbox", field="bbox-crs")
     return ItemsQuery(min(limit, MAX_LIMIT), offset, bbox, parse_crs(args.get("bbox-crs"), "bbox-crs"),
-                      parse_crs(args.get("crs"), "crs"))
+                      parse_crs(args.get("crs"), "crs"), args.get("datetime") or None)
 
 
 def _int(raw, name: str, default: int, minimum: int) -> int:
@@ -120,17 +140,23 @@ def _int(raw, name: str, default: int, minimum: int) -> int:
     return value
 
 
-def with_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Feature ids are positions in the layer, from 1: stable while the layer is unchanged."""
+def with_ids(frame: gpd.GeoDataFrame, id_column: str | None = None) -> gpd.GeoDataFrame:
+    """Feature ids: the layer's own id column where it has one whose values are unique and
+    filled (a zone's id, a commune's code), else positions in the layer from 1 (stable while the
+    layer is unchanged)."""
     frame = frame.reset_index(drop=True)
-    frame.index = np.arange(1, len(frame) + 1)
+    ids = frame[id_column].astype(str) if id_column and id_column in frame.columns else None
+    if ids is not None and frame[id_column].notna().all() and ids.is_unique and (ids != "").all():
+        frame.index = ids.to_numpy()
+    else:
+        frame.index = np.arange(1, len(frame) + 1)
     return frame
 
 
 def select(frame: gpd.GeoDataFrame, query: ItemsQuery) -> tuple[gpd.GeoDataFrame, int]:
-    """The page of features the query asks for and the number matched (before paging)."""
-    frame = with_ids(frame)
-    frame = frame[frame.geometry.notna()]
+    """The page of features the query asks for and the number matched (before paging), from a
+    frame indexed by ``with_ids``. Features without geometry are kept (GeoJSON null geometry),
+    as the downloads keep them; a bbox matches none of them."""
     if query.bbox:
         storage = crs_uri(frame.crs)
         # the bbox is in bbox-crs's own axis order (lat, lon for EPSG:4326), as is the transformer
@@ -145,11 +171,13 @@ def _step(crs: str) -> float:
 
 
 def feature_by_id(frame: gpd.GeoDataFrame, feature_id: str) -> gpd.GeoDataFrame:
-    frame = with_ids(frame)
-    try:
-        fid = int(feature_id)
-    except ValueError:
-        fid = -1
+    """One feature of a frame indexed by ``with_ids``, by its id as the URL gives it."""
+    fid: object = feature_id
+    if pd.api.types.is_integer_dtype(frame.index):
+        try:
+            fid = int(feature_id)
+        except ValueError:
+            fid = -1
     if fid not in frame.index:
         raise NotFound(f"no feature {feature_id!r} / không có đối tượng {feature_id!r}")
     return frame.loc[[fid]]
@@ -162,7 +190,8 @@ def features(frame: gpd.GeoDataFrame, crs: str) -> list[dict]:
     geoms = shapely.set_precision(geoms, 1e-8 if _crs(crs).is_geographic else 1e-3, mode="pointwise")
     props = json.loads(frame.drop(columns=frame.geometry.name).to_json(
         orient="records", force_ascii=False, date_format="iso"))
-    return [{"type": "Feature", "id": int(fid), "geometry": json.loads(shapely.to_geojson(g)),
+    return [{"type": "Feature", "id": fid if isinstance(fid, str) else int(fid),
+             "geometry": None if g is None else json.loads(shapely.to_geojson(g)),
              "properties": p} for fid, g, p in zip(frame.index, geoms, props)]
 
 
