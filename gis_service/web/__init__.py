@@ -35,8 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ogcapi.bp)
     from . import downloads
     app.register_blueprint(downloads.bp)
-    from . import sharing
+    from . import chiase, sharing
     app.register_blueprint(sharing.bp)
+    app.register_blueprint(chiase.bp)
     from . import dashboard, display, planner, tracuu
     app.register_blueprint(planner.bp)
     app.register_blueprint(tracuu.bp)
