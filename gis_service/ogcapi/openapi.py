@@ -67,7 +67,10 @@ def openapi(collections: dict[str, Collection], base: str) -> dict:
     return {
         "openapi": "3.0.2",
         "info": {"title": f"{TITLE_VI} / {TITLE_EN}", "version": "1.0.0",
-                 "description": "OGC API – Features Part 1 and Part 2 (CRS) over the commune's store. "
+                 "description": "OGC API – Features phần 1 và phần 2 (hệ tọa độ) trên kho dữ liệu của xã. "
+                                "Tham số truy vấn không khai báo ở đây bị từ chối (400). Mã đối tượng: mã "
+                                "vùng (/collections/zones/items/NS-01), mã xã, còn lại là thứ tự trong lớp. / "
+                                "OGC API – Features Part 1 and Part 2 (CRS) over the commune's store. "
                                 "Any query parameter not declared here is refused with 400. Feature ids: "
                                 "a zone's id (/collections/zones/items/NS-01), a commune's code, else the "
                                 "feature's position in its layer."},

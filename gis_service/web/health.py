@@ -3,7 +3,7 @@ reloads when ``version`` (the store's version, ``Store.version``) changes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 
 
 bp = Blueprint("health", __name__)
@@ -14,3 +14,10 @@ def healthz():
     store = current_app.config["STORE"]
     return jsonify({"status": "ok", "store": str(store.path), "layers": len(store.layer_names()),
                     "version": store.version()})
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon for pages that do not link one (a browser asks for /favicon.ico)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)

@@ -9,6 +9,7 @@ import geopandas as gpd
 from markupsafe import escape
 
 from ..edgematch import NeighbourMatch, pieces_frame
+from ..l10n import number
 from . import foliummap
 
 STYLES = {"overlap": {"color": "#c00000", "fillColor": "#ff4040", "weight": 2, "fillOpacity": 0.6},
@@ -26,7 +27,7 @@ def edgematch_page(results: list[NeighbourMatch], boundary: gpd.GeoDataFrame,
     foliummap.add_gdf_layer(m, boundary[["geometry"]], name="Ranh giới xã Nghĩa Trung / Our boundary",
                             style={"color": "#000000", "weight": 2, "fill": False})
     pieces = foliummap.to_page_lonlat(pieces_frame(results, boundary.crs))
-    pieces["popup"] = [f"{escape(vi)}<br><i>{escape(en)}</i>"
+    pieces["popup"] = [f"{escape(vi)}<br><i lang=\"en\">{escape(en)}</i>"
                        for vi, en in zip(pieces["message_vi"], pieces["message_en"])]
     for kind, style in STYLES.items():
         of_kind = pieces[pieces["kind"] == kind]
@@ -44,9 +45,9 @@ def edgematch_page(results: list[NeighbourMatch], boundary: gpd.GeoDataFrame,
 
 def _table(results: list[NeighbourMatch], attribution: str) -> str:
     rows = "".join(
-        f"<tr><td>{escape(r.neighbour)}</td><td>{r.overlap_ha:.2f} ha ({r.overlap_count})</td>"
-        f"<td>{r.gap_ha:.2f} ha ({r.gap_count})</td><td>{r.shared_border_m / 1000:.2f} km</td>"
-        f"<td>{r.agreed_border_m / 1000:.2f} km ({r.agreed_pct:.1f} %)</td><td>{escape(r.source)}</td></tr>"
+        f"<tr><td>{escape(r.neighbour)}</td><td>{number(r.overlap_ha, 2)} ha ({r.overlap_count})</td>"
+        f"<td>{number(r.gap_ha, 2)} ha ({r.gap_count})</td><td>{number(r.shared_border_m / 1000, 2)} km</td>"
+        f"<td>{number(r.agreed_border_m / 1000, 2)} km ({number(r.agreed_pct, 1)} %)</td><td>{escape(r.source)}</td></tr>"
         for r in results)
     tol = results[0].tolerance_m if results else 10
     return (
