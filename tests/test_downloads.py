@@ -205,3 +205,12 @@ def test_each_file_is_made_once_per_version(app, client, settings):
     zones = read_layer("zones")
     _accept_draft(store, settings, zones[zones["id"] != "TT-01"].reset_index(drop=True))
     assert client.get("/downloads/plan.gpkg").data != first
+
+
+@pytest.mark.parametrize("ext, layers", [("gpkg", 4), ("geojson", 1), ("shp.zip", 4)])
+def test_every_plan_file_opens_under_its_own_name(client, tmp_path, ext, layers):
+    path = _named(client.get(f"/downloads/plan.{ext}"), tmp_path)
+    assert path.name == f"nghia_trung_plan_vn2000_5899.{ext}"
+    done = subprocess.run(["ogrinfo", "-ro", "-q", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
+    assert len(re.findall(r"^\d+: ", done.stdout, re.M)) == layers
