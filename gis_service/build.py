@@ -11,6 +11,8 @@ import shapely
 
 from .catalog import Catalog, LayerEntry, load_catalog, read_entry
 from .plan import Plan, load_plan
+from .raster import raster_layers
+from .register import entry_type, register_layers
 from .settings import Settings
 from .store import CATALOG_TABLE, Store
 from .validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, remaining_land
@@ -22,7 +24,8 @@ NEIGHBOURS_LAYER = "neighbours"
 
 def load_inputs(settings: Settings) -> tuple[Catalog, Plan]:
     catalog = load_catalog(settings.catalog_file)
-    names = {e.name for e in catalog.layers} | {REMAINING_LAYER, NEIGHBOURS_LAYER}
+    names = {e.name for e in [*catalog.layers, *catalog.registers, *catalog.rasters]} | {
+        REMAINING_LAYER, NEIGHBOURS_LAYER}
     return catalog, load_plan(settings.plan_file, names)
 
 
@@ -37,6 +40,8 @@ def build_store(settings: Settings, store: Store, progress=None) -> dict[str, in
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
+    layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
+    layers.update(raster_layers(catalog, settings.layers_dir, progress))
     boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
     layers[REMAINING_LAYER] = gpd.GeoDataFrame(
         {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
@@ -44,7 +49,8 @@ def build_store(settings: Settings, store: Store, progress=None) -> dict[str, in
         geometry=[remaining_land(boundary, repaired(layers[ZONES_LAYER]).geometry.values)], crs=plan.crs)
     if COMMUNES_LAYER in layers:
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-    entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)
+    entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
+               *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
     layers[CATALOG_TABLE] = catalog_table(entries, plan)
     store.write(layers, descriptions={e.name: e.description for e in entries}, replace_all=True)
     return {name: len(frame) for name, frame in layers.items()}
@@ -81,6 +87,6 @@ def catalog_table(entries: list[LayerEntry], plan: Plan) -> pd.DataFrame:
     built = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows = [{"name": e.name, "role": e.role, "title_vi": e.title_vi, "title_en": e.title_en,
              "source": e.source, "licence": e.licence, "illustrative": e.illustrative,
-             "attribution": e.attribution,
+             "attribution": e.attribution, "type": entry_type(e),
              "description": e.description, "crs": plan.crs, "built_at": built} for e in entries]
     return pd.DataFrame(rows)

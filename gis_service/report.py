@@ -50,6 +50,7 @@ class Report:
     generated_at: str
     outcomes: list[RuleOutcome]
     areas: list[KindArea] = field(default_factory=list)
+    reference_date: str = ""  # ISO day codes and inspections were judged on
 
     @property
     def passed(self) -> bool:
@@ -76,7 +77,7 @@ class Report:
             return d
         return {
             "plan": {"vi": self.plan_vi, "en": self.plan_en}, "crs": self.crs,
-            "generated_at": self.generated_at, "passed": self.passed,
+            "generated_at": self.generated_at, "reference_date": self.reference_date, "passed": self.passed,
             "summary": {"rules": len(self.outcomes), "failed": len(self.failed_rules)},
             "areas": [asdict(a) for a in self.areas],
             "rules": [{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
@@ -104,7 +105,8 @@ class Report:
         rules = pd.DataFrame([{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
                                "title_en": o.title_en, "kinds": ";".join(o.kinds), "passed": o.passed,
                                "error": o.error or "", "plan_vi": self.plan_vi, "plan_en": self.plan_en,
-                               "crs": self.crs, "generated_at": self.generated_at}
+                               "crs": self.crs, "generated_at": self.generated_at,
+                               "reference_date": self.reference_date}
                               for o in self.outcomes])
         findings = self.findings_frame()
         findings["geometry"] = findings.geometry.apply(
@@ -126,7 +128,8 @@ class Report:
                                 r.error or None) for r in rules.itertuples()]
         first = rules.iloc[0]
         return cls(first["plan_vi"], first["plan_en"], first["crs"], first["generated_at"], outcomes,
-                   [KindArea(**row) for row in areas.to_dict("records")])
+                   [KindArea(**row) for row in areas.to_dict("records")],
+                   str(first.get("reference_date") or ""))
 
 
 def _as_storable(geom):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import geopandas as gpd
 import shapely
@@ -12,7 +12,8 @@ from .crs import geodesic_ha
 from .errors import InputError
 from .plan import Plan, parse_params
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
-from .rules import CHECKS, Context, Finding
+from .raster import read_raster
+from .rules import CHECKS, Context, Finding, local_today
 from .store import Store
 from .geom import polygonal
 from .zones import repaired
@@ -28,11 +29,13 @@ def remaining_land(boundary, zone_geometries):
 
 
 def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, gpd.GeoDataFrame],
-              progress=None) -> Report:
+              progress=None, *, rasters: dict | None = None, on: date | None = None) -> Report:
     """Check every rule. Invalid zones are reported by the validity rule and every other rule
-    runs on the repaired copy, so one bad polygon does not stop the whole check."""
+    runs on the repaired copy, so one bad polygon does not stop the whole check. ``on`` is the
+    day planting-area codes and inspections are judged on (default: today in the commune)."""
     fixed = repaired(zones)
-    ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values)
+    ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
+                  rasters=rasters or {}, on=on or local_today())
     outcomes = []
     for n, rule in enumerate(plan.rules, 1):
         if progress:
@@ -51,7 +54,7 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
         progress("Diện tích theo loại vùng / Areas by zone kind")
     return Report(plan.name_vi, plan.name_en, plan.crs,
                   datetime.now(timezone.utc).isoformat(timespec="seconds"), outcomes,
-                  kind_areas(plan, fixed, boundary))
+                  kind_areas(plan, fixed, boundary), reference_date=ctx.on.isoformat())
 
 
 def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> list[KindArea]:
@@ -67,18 +70,20 @@ def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> list[KindArea]:
             for (k, vi, en, n), u, g in zip(rows, unions, geodesic)]
 
 
-def validate_store(store: Store, plan: Plan, progress=None) -> Report:
+def validate_store(store: Store, plan: Plan, progress=None, *, on: date | None = None) -> Report:
     if not store.exists():
         raise InputError("the store has not been built: run gis-service build first", file=str(store))
     names = set(store.layer_names())
-    wanted = {p.layer for r in plan.rules if (p := parse_params(r)) and getattr(p, "layer", None)}
+    params = [parse_params(r) for r in plan.rules]
+    wanted = {getattr(p, key) for p in params for key in ("layer", "register_name") if getattr(p, key, None)}
+    rasters = {p.raster: read_raster(store, p.raster) for p in params if getattr(p, "raster", None)}
     missing = wanted - names
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
     zones = _read_in_plan_crs(store, ZONES_LAYER, plan.crs)
     boundary = shapely.union_all(_read_in_plan_crs(store, BOUNDARY_LAYER, plan.crs).geometry.values)
     layers = {name: _read_in_plan_crs(store, name, plan.crs) for name in wanted}
-    return run_rules(plan, zones, boundary, layers, progress)
+    return run_rules(plan, zones, boundary, layers, progress, rasters=rasters, on=on)
 
 
 def _read_in_plan_crs(store: Store, name: str, crs: str) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from ..catalog import ILLUSTRATIVE_MARK
 from ..errors import NotFound
 from ..store import CATALOG_TABLE, Store
+from ..raster import RASTER_PREFIX  # rasters are GeoTIFF tables in the store, not vector layers
 from ..validate import BOUNDARY_LAYER
 
 EDGEMATCH_COLLECTION = "edgematch"
@@ -60,7 +61,7 @@ def collections(store: Store) -> dict[str, Collection]:
     catalog = _catalog_rows(store, names)
     out: dict[str, Collection] = {}
     for name in names:
-        if name in NON_SPATIAL:
+        if name in NON_SPATIAL or name.startswith(RASTER_PREFIX):
             continue
         row = catalog.get(name)
         if row is not None:
