@@ -1,4 +1,5 @@
-"""Command line: gis-service build | validate | serve | import-neighbour | edgematch | export.
+"""Command line: gis-service build | validate | serve | import-neighbour | edgematch | export |
+import-register | import-raster.
 
 Exit codes: 0 every rule passes (or the command succeeded), 1 a rule fails, 2 bad input.
 """
@@ -59,7 +60,7 @@ def cmd_validate(args, settings: Settings) -> int:
     _, plan = load_inputs(settings)
     store = open_store(settings)
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on {settings.store}")
-    report = validate_store(store, plan, progress)
+    report = validate_store(store, plan, progress, on=_day(args.date))
     if args.violations:
         _write_frame(report.violations_frame(), Path(args.violations), "violations")
     save_report(store, report)
@@ -69,6 +70,20 @@ def cmd_validate(args, settings: Settings) -> int:
         from .report import console_table
         print(console_table(report))
     return EXIT_OK if report.passed else EXIT_RULE_FAILED
+
+
+def _day(text: str | None):
+    """--date YYYY-MM-DD (or DD/MM/YYYY): the day codes and inspections are judged on."""
+    if not text:
+        return None
+    from datetime import datetime
+
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InputError(f"not a date (use 2026-11-23 or 23/11/2026): {text!r}", field="--date")
 
 
 def _write_frame(frame, path: Path, what: str) -> None:
@@ -122,6 +137,29 @@ def cmd_export(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_import_register(args, settings: Settings) -> int:
+    from .build import load_inputs
+    from .imports import import_register
+
+    catalog, plan = load_inputs(settings)
+    frame = import_register(open_store(settings), catalog, Path(args.file), plan.crs, name=args.name,
+                            assume_crs=args.crs, illustrative=args.illustrative)
+    print(f"Đã nhập sổ / Imported register {args.name}: {len(frame)} thửa / plots, "
+          f"{frame['area_ha'].sum():,.2f} ha ← {args.file}")
+    return EXIT_OK
+
+
+def cmd_import_raster(args, settings: Settings) -> int:
+    from .build import load_inputs
+    from .imports import import_raster
+
+    catalog, _ = load_inputs(settings)
+    raster = import_raster(open_store(settings), catalog, Path(args.file), name=args.name,
+                           illustrative=args.illustrative)
+    print(f"Đã nhập raster / Imported raster {args.name} ← {args.file} (sha256 {raster.sha256[:16]}…)")
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gis-service", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -134,7 +172,21 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check the plan's rules; exit 1 if a rule fails")
     validate.add_argument("--json", action="store_true", help="print the full report as JSON")
     validate.add_argument("--violations", metavar="FILE", help="write violation geometries (.gpkg, .geojson, …)")
+    validate.add_argument("--date", help="judge planting-area codes and inspections on this day "
+                          "(YYYY-MM-DD; default: today in Asia/Ho_Chi_Minh)")
     validate.set_defaults(func=cmd_validate)
+    reg = sub.add_parser("import-register", help="replace a register (durian plots) from a GeoPackage, "
+                         "GeoJSON, zipped Shapefile or CSV (x/y, lon/lat or wkt columns)")
+    reg.add_argument("file")
+    reg.add_argument("--name", default="durian_plots", help="the register's catalog name")
+    reg.add_argument("--crs", help="CRS of x/y or wkt columns, or of a file without one, e.g. EPSG:9212")
+    reg.add_argument("--illustrative", action="store_true", help="mark the data MINH HỌA / ILLUSTRATIVE")
+    reg.set_defaults(func=cmd_import_register)
+    ras = sub.add_parser("import-raster", help="replace a raster (soil_suitability, slope) from a GeoTIFF")
+    ras.add_argument("file")
+    ras.add_argument("--name", required=True, help="the raster's catalog name")
+    ras.add_argument("--illustrative", action="store_true", help="mark the data MINH HỌA / ILLUSTRATIVE")
+    ras.set_defaults(func=cmd_import_raster)
     imp = sub.add_parser("import-neighbour", help="import a neighbouring commune's boundary file "
                          "(GeoPackage, GeoJSON, zipped Shapefile; any CRS GDAL reads)")
     imp.add_argument("file")
