@@ -29,7 +29,7 @@ from rasterio.errors import RasterioIOError
 from rasterio.io import MemoryFile
 
 from .catalog import RasterEntry
-from .errors import InputError, NotFound
+from .errors import CheckError, InputError, NotFound
 
 #: store tables holding rasters are named with this prefix (they are not vector layers)
 RASTER_PREFIX = "raster__"
@@ -129,7 +129,8 @@ def read_raster(store, name: str) -> Raster:
 def zone_cells(raster: Raster, zones: gpd.GeoDataFrame) -> list[ZoneCells]:
     """For each zone (columns id, geometry), the raster cells under it with the exact fraction
     of each cell inside the polygon. A zone reaching outside the raster's extent is bad input,
-    named with the raster's file; a zone smaller than a cell gets that cell's fraction."""
+    named with the raster's file (CheckError: the rule reports it as its error and the other rules
+    run); a zone smaller than a cell gets that cell's fraction."""
     from exactextract import exact_extract
 
     if zones.empty:
@@ -142,7 +143,7 @@ def zone_cells(raster: Raster, zones: gpd.GeoDataFrame) -> list[ZoneCells]:
         areas = shapely.area(geoms)
         for zid, out, area in zip(local["id"], outside, areas):
             if out > OUTSIDE_TOLERANCE * max(area, 1e-9):
-                raise InputError(
+                raise CheckError(
                     f"the raster '{raster.entry.name}' does not cover zone '{zid}': "
                     f"{out / max(area, 1e-9):.1%} of the zone lies outside the raster's extent "
                     f"{tuple(round(v, 1) for v in src.bounds)} ({src.crs})",
@@ -156,7 +157,7 @@ def zone_cells(raster: Raster, zones: gpd.GeoDataFrame) -> list[ZoneCells]:
         values = np.asarray(values, dtype=float) * scale + offset
         cells = ZoneCells(str(zid), values, np.asarray(cover, dtype=float), float(area) / cell_area)
         if cells.coverage.sum() <= 0:
-            raise InputError(f"the raster '{raster.entry.name}' has no data over zone '{zid}'",
+            raise CheckError(f"the raster '{raster.entry.name}' has no data over zone '{zid}'",
                              file=raster.source, feature=f"zone '{zid}'", field="raster")
         out_cells.append(cells)
     return out_cells

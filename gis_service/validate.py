@@ -9,7 +9,7 @@ import shapely
 from shapely.errors import GEOSException
 
 from .crs import geodesic_ha
-from .errors import InputError
+from .errors import CheckError, InputError
 from .plan import Plan, parse_params
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
 from .raster import read_raster
@@ -46,6 +46,8 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
             error = None
         except GEOSException as exc:
             findings, error = [], f"GEOS: {exc}"
+        except CheckError as exc:
+            findings, error = [], str(exc)
         if not findings and error is None:
             findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
                                 "Không có vi phạm", "No violations")]

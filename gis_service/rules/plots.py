@@ -97,8 +97,8 @@ def _share_finding(rule, params: ShareParams, ids, label_vi, label_en, good_ha: 
         return Finding(rule.id, True, ids, None, "%", target,
                        f"{label_vi}: không có thửa sầu riêng nào trong sổ", f"{label_en}: no durian plot "
                        "in the register")
-    pct = 100.0 * good_ha / total_ha
-    passed = pct >= params.min_percent - 1e-9
+    pct = float(100.0 * good_ha / total_ha)
+    passed = bool(pct >= params.min_percent - 1e-4)  # slack for float32 coverage, far below what is shown
     verdict_vi = "đạt chỉ tiêu" if passed else "dưới chỉ tiêu"
     verdict_en = "meets the target" if passed else "below the target"
     return Finding(
