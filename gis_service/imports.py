@@ -13,7 +13,7 @@ import pandas as pd
 
 from .catalog import Catalog, RasterEntry, RegisterEntry
 from .errors import InputError
-from .raster import Raster, load_raster_file, raster_table, table_name
+from .raster import Raster, load_raster_file, raster_table
 from .register import read_register
 from .store import CATALOG_TABLE, Store
 
@@ -42,8 +42,8 @@ def import_raster(store: Store, catalog: Catalog, path: Path, *, name: str,
                                      "illustrative": illustrative})
     raster = load_raster_file(Path(path), entry)
     with store.updating():
-        store.write({table_name(name): raster_table(raster), CATALOG_TABLE: _catalog_with(store, entry)},
-                    descriptions={table_name(name): entry.description})
+        store.write({name: raster_table(raster), CATALOG_TABLE: _catalog_with(store, entry)},
+                    descriptions={name: entry.description})
     return raster
 
 

@@ -31,8 +31,8 @@ from rasterio.io import MemoryFile
 from .catalog import RasterEntry
 from .errors import CheckError, InputError, NotFound
 
-#: store tables holding rasters are named with this prefix (they are not vector layers)
-RASTER_PREFIX = "raster__"
+#: the catalog table's type of a raster entry: its store table of the same name holds a GeoTIFF
+RASTER_TYPE = "raster"
 #: share of a zone's area allowed to fall outside the raster's extent (floating-point slack)
 OUTSIDE_TOLERANCE = 1e-6
 
@@ -62,10 +62,6 @@ class ZoneCells:
     @property
     def nodata_share(self) -> float:
         return 0.0 if self.area_cells <= 0 else max(0.0, 1.0 - float(self.coverage.sum()) / self.area_cells)
-
-
-def table_name(name: str) -> str:
-    return f"{RASTER_PREFIX}{name}"
 
 
 def load_raster_file(path: Path, entry: RasterEntry) -> Raster:
@@ -110,15 +106,23 @@ def raster_table(raster: Raster) -> pd.DataFrame:
                           "data_base64": base64.b64encode(raster.data).decode("ascii")}])
 
 
-def stored_raster_names(layer_names: list[str]) -> list[str]:
-    return [n.removeprefix(RASTER_PREFIX) for n in layer_names if n.startswith(RASTER_PREFIX)]
+def stored_raster_names(store) -> list[str]:
+    """The rasters in the store: catalog rows of type raster whose table is there."""
+    from .store import CATALOG_TABLE
+
+    names = store.layer_names()
+    if CATALOG_TABLE not in names:
+        return []
+    catalog = store.read_table(CATALOG_TABLE)
+    if "type" not in catalog.columns:
+        return []
+    return [n for n in catalog.loc[catalog["type"] == RASTER_TYPE, "name"] if n in names]
 
 
 def read_raster(store, name: str) -> Raster:
-    table = table_name(name)
-    if table not in store.layer_names():
+    if name not in stored_raster_names(store):
         raise NotFound(f"raster {name!r} is not in the store (gis-service build or import-raster)")
-    row = store.read_table(table).iloc[0]
+    row = store.read_table(name).iloc[0]
     entry = RasterEntry.model_validate(json.loads(row["entry_json"]))
     data = base64.b64decode(row["data_base64"])
     if hashlib.sha256(data).hexdigest() != row["sha256"]:
@@ -231,5 +235,5 @@ def raster_layers(catalog, base: Path, progress=None) -> dict[str, pd.DataFrame]
     for entry in catalog.rasters:
         if progress:
             progress(f"raster {entry.name} ← {entry.file}")
-        out[table_name(entry.name)] = raster_table(load_raster_file(base / entry.file, entry))
+        out[entry.name] = raster_table(load_raster_file(base / entry.file, entry))
     return out

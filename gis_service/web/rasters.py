@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..errors import NotFound
-from ..raster import table_name
+from ..raster import stored_raster_names
 from .appdata import cached, plan_data
 from .registerdata import raster_image
 
@@ -16,7 +16,7 @@ bp = Blueprint("rasters", __name__)
 @bp.get("/rasters/<name>.png")
 def raster_png(name: str):
     data = plan_data()
-    if table_name(name) not in data.store.layer_names():
+    if name not in stored_raster_names(data.store):
         raise NotFound(f"no raster {name!r} / không có lớp raster {name!r}")
     image = cached(f"raster_png:{name}", lambda: raster_image(data.store, name))
     return image.png, 200, {"Content-Type": "image/png", "Cache-Control": "public, max-age=3600"}

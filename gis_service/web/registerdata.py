@@ -153,7 +153,7 @@ class RasterImage:
 
 def raster_images(data: PlanData) -> list[RasterImage]:
     """Each raster of the store drawn for the map (rendered once per raster content)."""
-    return [raster_image(data.store, name) for name in stored_raster_names(data.store.layer_names())]
+    return [raster_image(data.store, name) for name in stored_raster_names(data.store)]
 
 
 #: rendered images by raster content (sha256): a new raster renders anew, an unchanged one never
