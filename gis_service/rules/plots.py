@@ -56,22 +56,18 @@ def _shares(rule, params: ShareParams, ctx: Context, counted: tuple[str, ...], w
     good = np.isin(plot_status(plots, ctx.on), counted)
     target = f"≥ {percent_target(params.min_percent)}"
     findings = []
+    # a share belongs to a zone or the commune, not to a place: the findings carry no geometry
+    # (the map colours each plot by its status; the report links to the zone)
     if "zone" in params.per:
         zones = ctx.zones_of(ctx.plan.kinds_of(rule))
         share = zone_allotment(plots, zones)  # plots × zones, ha
-        for j, (zid, zone_geom) in enumerate(zip(zones["id"], zones.geometry.values)):
-            in_zone = share[:, j] > 0
-            bad_geom = shapely.intersection(shapely.union_all(plots.geometry.values[in_zone & ~good]), zone_geom) \
-                if (in_zone & ~good).any() else None
+        for j, zid in enumerate(zones["id"]):
             findings.append(_share_finding(rule, params, (zid,), f"Vùng '{zid}'", f"Zone '{zid}'",
-                                           share[good, j].sum(), share[:, j].sum(), target,
-                                           what_vi, what_en, bad_geom))
+                                           share[good, j].sum(), share[:, j].sum(), target, what_vi, what_en))
     if "commune" in params.per:
         ha = plots["area_ha"].to_numpy(dtype=float)
-        bad = plots.geometry.values[~good]
         findings.append(_share_finding(rule, params, (), COMMUNE_VI, COMMUNE_EN, ha[good].sum(), ha.sum(),
-                                       target, what_vi, what_en,
-                                       shapely.union_all(bad) if len(bad) else None))
+                                       target, what_vi, what_en))
     return findings
 
 
@@ -92,7 +88,7 @@ def zone_allotment(plots: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> np.ndarr
 
 
 def _share_finding(rule, params: ShareParams, ids, label_vi, label_en, good_ha: float, total_ha: float,
-                   target: str, what_vi: str, what_en: str, bad_geom) -> Finding:
+                   target: str, what_vi: str, what_en: str) -> Finding:
     if total_ha <= 0:
         return Finding(rule.id, True, ids, None, "%", target,
                        f"{label_vi}: không có thửa sầu riêng nào trong sổ", f"{label_en}: no durian plot "
@@ -106,8 +102,7 @@ def _share_finding(rule, params: ShareParams, ids, label_vi, label_en, good_ha: 
         f"{label_vi}: {num_vi(pct)} % diện tích sầu riêng {what_vi} ({num_vi(good_ha)} / "
         f"{num_vi(total_ha)} ha), {verdict_vi} {percent_target(params.min_percent)}",
         f"{label_en}: {num_en(pct)} % of the durian area {what_en} ({num_en(good_ha)} of "
-        f"{num_en(total_ha)} ha), {verdict_en} {percent_target(params.min_percent)}",
-        None if passed else bad_geom)
+        f"{num_en(total_ha)} ha), {verdict_en} {percent_target(params.min_percent)}")
 
 
 class InsideParams(Strict):
