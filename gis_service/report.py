@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from .rules import Finding, fmt
+from .vnfmt import date_en, date_vi
 
 FINDINGS_LAYER = "validation_findings"
 RULES_TABLE = "validation_rules"
@@ -139,10 +140,18 @@ def _as_storable(geom):
     return geom
 
 
+def _day(iso: str):
+    from datetime import date
+
+    return date.fromisoformat(iso) if iso else None
+
+
 def console_table(report: Report) -> str:
     """A readable table: one line per rule, then each failing finding under it."""
     lines = [f"{report.plan_vi} / {report.plan_en}",
-             f"CRS {report.crs} · {report.generated_at}", "",
+             f"CRS {report.crs} · {report.generated_at}"
+             + (f" · ngày xét mã {date_vi(day)} / codes judged on {date_en(day)}"
+                if (day := _day(report.reference_date)) else ""), "",
              "Diện tích theo loại vùng / Area by zone kind (ha: planar official · geodesic)"]
     for a in report.areas:
         lines.append(f"  {a.name_vi[:48]:<48} {fmt(a.planar_ha):>10} {fmt(a.geodesic_ha):>10}  ({a.features})")
