@@ -120,3 +120,29 @@ def test_validate_date_must_be_a_date(built, capsys):
     store, layers = built
     code, _, err = run(capsys, *cli(store, layers, "validate", "--date", "30/02/2026"))
     assert code == 2 and "--date" in err
+
+
+@pytest.mark.parametrize("edit, field, words", [
+    (lambda r: r["params"].update({"raster": "soils"}), "params.raster", "unknown raster 'soils'"),
+    (lambda r: r["params"].update({"min_percent": 170}), "params.min_percent", "less than or equal to 100"),
+])
+def test_plan_naming_an_unknown_raster_or_a_bad_share_is_exit_2(built, capsys, edit, field, words):
+    import yaml
+
+    store, layers = built
+    plan = yaml.safe_load((layers / "plan.yaml").read_text(encoding="utf-8"))
+    edit(next(r for r in plan["rules"] if r["id"] == "R20"))
+    (layers / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    code, _, err = run(capsys, *cli(store, layers, "validate"))
+    assert code == 2 and "plan.yaml" in err and "'R20'" in err and f"field '{field}'" in err and words in err
+
+
+def test_an_unknown_class_code_is_exit_2_naming_the_rule(built, capsys):
+    import yaml
+
+    store, layers = built
+    plan = yaml.safe_load((layers / "plan.yaml").read_text(encoding="utf-8"))
+    next(r for r in plan["rules"] if r["id"] == "R21")["params"]["classes"] = ["S1", "S9"]
+    (layers / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True), encoding="utf-8")
+    code, _, err = run(capsys, *cli(store, layers, "validate"))
+    assert code == 2 and "'R21'" in err and "no class 'S9'" in err and "params.classes" in err
