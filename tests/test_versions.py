@@ -23,6 +23,7 @@ from gis_service.drafts import accept, stage_draft
 from gis_service.edgematch import IMPORTED_LAYER, import_neighbour
 from gis_service.settings import PROJECT_ROOT, Settings
 from gis_service.store import VERSION_LAYERS_TABLE, GeoPackageStore, WriteInfo
+from gis_service.validate import plan_source_of
 from gis_service.versions import approve, published_version, status_of
 
 SOURCE_ZONES = PROJECT_ROOT / "layers" / "illustrative" / "draft_zones.geojson"
@@ -225,7 +226,7 @@ def _assert_complete(store: GeoPackageStore) -> None:
     assert {"zones", "zones_repaired", "remaining_land", "plan_file", "validation_rules", "commune_boundary"} <= names
     zones, fixed = view.read_layer("zones"), view.read_layer("zones_repaired")
     assert list(zones["id"]) == list(fixed["id"]) and len(zones) == 9
-    assert len(view.read_table("validation_rules")) == 13
+    assert len(view.read_table("validation_rules")) == len(plan_source_of(view).parse().rules)
 
 
 def _query(path, sql):

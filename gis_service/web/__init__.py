@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(planner.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(display.bp)
+    from . import rasters
+    app.register_blueprint(rasters.bp)
     return app
 
 
