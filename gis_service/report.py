@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from .rules import Finding, fmt
+from .vnfmt import date_en, date_vi
 
 FINDINGS_LAYER = "validation_findings"
 RULES_TABLE = "validation_rules"
@@ -50,6 +51,7 @@ class Report:
     generated_at: str
     outcomes: list[RuleOutcome]
     areas: list[KindArea] = field(default_factory=list)
+    reference_date: str = ""  # ISO day codes and inspections were judged on
 
     @property
     def passed(self) -> bool:
@@ -90,7 +92,7 @@ class Report:
             return d
         return {
             "plan": {"vi": self.plan_vi, "en": self.plan_en}, "crs": self.crs,
-            "generated_at": self.generated_at, "passed": self.passed,
+            "generated_at": self.generated_at, "reference_date": self.reference_date, "passed": self.passed,
             "summary": {"rules": len(self.outcomes), "failed": len(self.failed_rules)},
             "areas": [asdict(a) for a in self.areas],
             "rules": [{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
@@ -118,7 +120,8 @@ class Report:
         rules = pd.DataFrame([{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
                                "title_en": o.title_en, "kinds": ";".join(o.kinds), "passed": o.passed,
                                "error": o.error or "", "plan_vi": self.plan_vi, "plan_en": self.plan_en,
-                               "crs": self.crs, "generated_at": self.generated_at}
+                               "crs": self.crs, "generated_at": self.generated_at,
+                               "reference_date": self.reference_date}
                               for o in self.outcomes])
         findings = self.findings_frame()
         findings["geometry"] = findings.geometry.apply(
@@ -140,7 +143,8 @@ class Report:
                                 r.error or None) for r in rules.itertuples()]
         first = rules.iloc[0]
         return cls(first["plan_vi"], first["plan_en"], first["crs"], first["generated_at"], outcomes,
-                   [KindArea(**row) for row in areas.to_dict("records")])
+                   [KindArea(**row) for row in areas.to_dict("records")],
+                   str(first.get("reference_date") or ""))
 
 
 def _as_storable(geom):
@@ -150,10 +154,18 @@ def _as_storable(geom):
     return geom
 
 
+def _day(iso: str):
+    from datetime import date
+
+    return date.fromisoformat(iso) if iso else None
+
+
 def console_table(report: Report) -> str:
     """A readable table: one line per rule, then each failing finding under it."""
     lines = [f"{report.plan_vi} / {report.plan_en}",
-             f"CRS {report.crs} · {report.generated_at}", "",
+             f"CRS {report.crs} · {report.generated_at}"
+             + (f" · ngày xét mã {date_vi(day)} / codes judged on {date_en(day)}"
+                if (day := _day(report.reference_date)) else ""), "",
              "Diện tích theo loại vùng / Area by zone kind (ha: planar official · geodesic)"]
     for a in report.areas:
         lines.append(f"  {a.name_vi[:48]:<48} {fmt(a.planar_ha):>10} {fmt(a.geodesic_ha):>10}  ({a.features})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import geopandas as gpd
 import pandas as pd
@@ -13,11 +13,12 @@ import shapely
 from shapely.errors import GEOSException
 
 from .crs import geodesic_ha
-from .errors import InputError, NotFound
+from .errors import CheckError, InputError, NotFound
 from .geom import polygonal
 from .plan import Plan, parse_params, parse_plan
+from .raster import Raster, raster_from_table, read_raster
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
-from .rules import CHECKS, Context, Finding
+from .rules import CHECKS, Context, Finding, local_today
 from .zones import repaired
 
 BOUNDARY_LAYER = "commune_boundary"
@@ -53,13 +54,16 @@ def remaining_land(boundary, zone_geometries):
 
 
 def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, gpd.GeoDataFrame],
-              progress=None, derived: "Derived | None" = None) -> Report:
+              progress=None, derived: "Derived | None" = None, *, rasters: dict[str, Raster] | None = None,
+              on: date | None = None) -> Report:
     """Check every rule. Invalid zones are reported by the validity rule and every other rule
     runs on the repaired copy, so one bad polygon does not stop the whole check. ``derived``:
-    the repaired zones, unions and remaining land when the caller has them already."""
+    the repaired zones, unions and remaining land when the caller has them already. ``on`` is
+    the day planting-area codes and inspections are judged on (default: today in the commune)."""
     derived = derived or derive(plan, zones, boundary)
     fixed = derived.zones
-    ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values)
+    ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
+                  rasters=rasters or {}, on=on or local_today())
     outcomes = []
     for n, rule in enumerate(plan.rules, 1):
         if progress:
@@ -70,6 +74,8 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
             error = None
         except GEOSException as exc:
             findings, error = [], f"GEOS: {exc}"
+        except CheckError as exc:  # a check that cannot run on this data: that rule's error
+            findings, error = [], str(exc)
         if not findings and error is None:
             findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
                                 "Không có vi phạm", "No violations")]
@@ -78,7 +84,7 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
         progress("Diện tích theo loại vùng / Areas by zone kind")
     return Report(plan.name_vi, plan.name_en, plan.crs,
                   datetime.now(timezone.utc).isoformat(timespec="seconds"), outcomes,
-                  kind_areas(plan, fixed, derived.unions, derived.remaining))
+                  kind_areas(plan, fixed, derived.unions, derived.remaining), reference_date=ctx.on.isoformat())
 
 
 @dataclass
@@ -108,15 +114,35 @@ def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, unions: dict, remaining) -> 
 
 
 def rule_layers(plan: Plan) -> set[str]:
-    """The layers the plan's rules name (beside the zones and the boundary)."""
-    return {p.layer for r in plan.rules if (p := parse_params(r)) and getattr(p, "layer", None)}
+    """The vector layers and registers the plan's rules name (beside the zones and the boundary)."""
+    params = [parse_params(r) for r in plan.rules]
+    return {getattr(p, key) for p in params for key in ("layer", "register_name") if getattr(p, key, None)}
+
+
+def rule_rasters(plan: Plan) -> set[str]:
+    """The rasters the plan's rules name."""
+    return {p.raster for r in plan.rules if (p := parse_params(r)) and getattr(p, "raster", None)}
+
+
+def check_store_version(view, source: PlanSource, replace: dict[str, pd.DataFrame] | None = None,
+                        progress=None, on: date | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
+    """``check_version`` on the layers and rasters of a store version, with ``replace`` standing in
+    for some of them (a draft's zones, a new register, a new raster's table)."""
+    replace = replace or {}
+    plan = source.parse()
+    needed = rule_layers(plan) | {BOUNDARY_LAYER, ZONES_LAYER}
+    layers = {name: replace[name] if name in replace else in_plan_crs(view, name, plan.crs) for name in needed}
+    rasters = {name: raster_from_table(replace[name]) if name in replace else read_raster(view, name)
+               for name in rule_rasters(plan)}
+    return check_version(plan, source, layers, progress, rasters=rasters, on=on)
 
 
 def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataFrame],
-                  progress=None) -> tuple[dict[str, pd.DataFrame], Report]:
+                  progress=None, *, rasters: dict[str, Raster] | None = None,
+                  on: date | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
     """What a version keeps beside its input layers: the repaired zones with planar and geodesic
     hectares, the remaining land, the plan file and the report. ``layers`` are the version's
-    input layers in the plan CRS; the ones the rules name must be there."""
+    input layers in the plan CRS; the ones the rules name must be there, and the rasters."""
     missing = rule_layers(plan) - set(layers)
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
@@ -129,7 +155,8 @@ def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataF
          "illustrative": [bool(zones["illustrative"].astype(bool).any())]},
         geometry=[derived.remaining], crs=plan.crs)}
     context = {**layers, **kept}
-    report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived)
+    report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived,
+                       rasters=rasters, on=on)
     return {**kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
 
 
@@ -148,18 +175,19 @@ def in_plan_crs(store, name: str, crs: str) -> gpd.GeoDataFrame:
     return gdf if gdf.crs is None or gdf.crs.equals(crs) else gdf.to_crs(crs)
 
 
-def validate_store(store, plan: Plan, progress=None) -> Report:
+def validate_store(store, plan: Plan, progress=None, *, on: date | None = None) -> Report:
     """Run ``plan`` on the zones of a store version (the current one of a store, or a view)."""
     if not store.exists():
         raise InputError("the store has not been built: run gis-service build first", file=str(store))
-    names = set(store.layer_names())
-    missing = rule_layers(plan) - names
+    view = store.at() if hasattr(store, "at") else store
+    missing = rule_layers(plan) - set(view.layer_names())
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
-    zones = in_plan_crs(store, ZONES_LAYER, plan.crs)
-    boundary = shapely.union_all(in_plan_crs(store, BOUNDARY_LAYER, plan.crs).geometry.values)
-    layers = {name: in_plan_crs(store, name, plan.crs) for name in rule_layers(plan)}
-    return run_rules(plan, zones, boundary, layers, progress)
+    zones = in_plan_crs(view, ZONES_LAYER, plan.crs)
+    boundary = shapely.union_all(in_plan_crs(view, BOUNDARY_LAYER, plan.crs).geometry.values)
+    layers = {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan)}
+    rasters = {name: read_raster(view, name) for name in rule_rasters(plan)}
+    return run_rules(plan, zones, boundary, layers, progress, rasters=rasters, on=on)
 
 
 def load_report(store) -> Report | None:

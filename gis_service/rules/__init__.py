@@ -10,7 +10,9 @@ the engine records a single passing finding when a rule returns none.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +47,9 @@ class Context:
     layers: dict[str, gpd.GeoDataFrame]
     raw_zone_geometry: np.ndarray  # as loaded, before repair
     _unions: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
+    rasters: dict = field(default_factory=dict)  # name → raster.Raster, for the raster checks
+    #: the day codes and inspections are judged on (the validation date unless set)
+    on: date = field(default_factory=lambda: local_today())
 
     @property
     def crs(self):
@@ -61,6 +66,11 @@ class Context:
 
     def geodesic_ha(self, geom: BaseGeometry) -> float:
         return 0.0 if geom.is_empty else float(geodesic_ha([geom], self.crs)[0])
+
+
+def local_today() -> date:
+    """Today in the commune (Asia/Ho_Chi_Minh), whatever the server's time zone."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,4 @@ def fmt(value: float, digits: int = 1) -> str:
 
 
 from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)
+from . import plots, suitability  # noqa: E402,F401  (register and raster checks)

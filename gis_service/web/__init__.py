@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     vi.register(app)  # Vietnamese numbers, dates and words in templates
     app.register_blueprint(versionpages.bp)
     app.register_blueprint(uploadpages.bp)
+    from . import rasters
+    app.register_blueprint(rasters.bp)
     return app
 
 

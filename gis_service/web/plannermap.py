@@ -15,6 +15,8 @@ from ..rules import fmt
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
 from ..versions import STATUS, Provenance
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
+from .registerdata import register_view
+from .registermap import PlotsInit, add_plots_layer, add_raster_overlays, legend_rows
 from .styles import CONTEXT_STYLES, POINT_LAYERS
 from .versionstate import VersionState, version_state
 from .vi import decision_en, decision_vi
@@ -37,17 +39,23 @@ def planner_map_html(data: PlanData, *, tiles_url: str = "") -> str:
     for name in BASE_ORDER:
         if name in names:
             _context_layer(m, data, name)
+    rasters = add_raster_overlays(m, data)
     zones_layer = _zones_layer(m, data)
+    register = register_view(data)
+    plots_layer = add_plots_layer(m, data, register) if register is not None else None
     for name in TOP_ORDER:
         if name in names:
             _context_layer(m, data, name)
     violations_layer = _violations_layer(m, data)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     add_html(m, '<link rel="stylesheet" href="/static/css/planner.css">'
-                '<script src="/static/js/common.js"></script><script src="/static/js/planner.js"></script>', where="header", name="planner_assets")
-    add_html(m, _chrome_html(data), name="planner_chrome")
+                '<script src="/static/js/common.js"></script><script src="/static/js/planner.js"></script>'
+                '<script src="/static/js/plots.js"></script>', where="header", name="planner_assets")
+    add_html(m, _chrome_html(data, legend_rows(data, register, rasters)), name="planner_chrome")
     PlannerInit(m, zones_layer, violations_layer,
                 {"lookupUrl": "/lookup", "version": data.version, "illustrativeMark": ILLUSTRATIVE_MARK})
+    if plots_layer is not None:
+        PlotsInit(m, plots_layer, {})
     return render_page(m)
 
 
@@ -154,13 +162,14 @@ def provenance_html(p: Provenance) -> str:
             f"<b>{escape(p.status_vi)}</b> / {escape(p.status_en)}{decision}{mark}")
 
 
-def legend_html(data: PlanData) -> str:
+def legend_html(data: PlanData, extra_rows: str = "") -> str:
     kinds = [*data.plan.zone_kinds.values(), data.plan.remaining]
     items = "".join(
         f"<li><i style=\"background:{k.color}\"></i>{escape(k.name_vi)} <small>/ {escape(k.name_en)} "
         f"({escape(', '.join(k.landuse))})</small></li>" for k in kinds)
     extra = "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
     extra += "".join(_legend_row(data, name) for name in LEGEND_CONTEXT if name in data.published)
+    extra += extra_rows
     return (f"<div class=\"legend\" id=\"legend\"><b>Chú giải / Legend</b>"
             f"<ul>{items}{extra}</ul><div class=\"src\">Màu theo bảng màu loại đất của bản đồ hiện trạng / "
             f"quy hoạch sử dụng đất theo mã loại đất chính (gần đúng) / colours of each zone's main "
@@ -181,7 +190,7 @@ def _legend_row(data: PlanData, name: str) -> str:
     return f"<li>{swatch}{escape(vi)} <small>/ {escape(en)}</small>{mark}</li>"
 
 
-def _chrome_html(data: PlanData) -> str:
+def _chrome_html(data: PlanData, legend_extra: str = "") -> str:
     """Title bar with the illustrative mark, legend, lookup panel, attribution."""
     failed = len(data.report.failed_rules) if data.report else None
     status = ("Chưa kiểm tra / Not validated" if failed is None else
@@ -197,7 +206,7 @@ def _chrome_html(data: PlanData) -> str:
             f"<a href=\"/phien-ban\" id=\"versions-link\">Phiên bản<span class=\"en\"> / Versions</span></a>"
             f"</nav></header>"
             f"{version_strip(version_state(data.store.store, data.version))}"
-            f"{legend_html(data)}"
+            f"{legend_html(data, legend_extra)}"
             f"<div class=\"lookup-panel\" id=\"lookup\"><b>Tra cứu quy hoạch / Plan lookup</b>"
             f"<div id=\"lookup-result\">Nhấp vào bản đồ để tra cứu / Click the map to look up a point"
             f"</div></div>"
