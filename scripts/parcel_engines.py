@@ -31,9 +31,10 @@ def boundary_wkt() -> str:
 
 
 def result(invalid, overlaps, gaps, outside, total_ha) -> dict:
+    """Areas to whole m² (the service keeps overlaps to 4 decimals of a hectare, 1 m²)."""
     return {"invalid": sorted(invalid),
-            "overlaps": sorted([sorted([str(a), str(b)]) + [round(float(m2), 1)] for a, b, m2 in overlaps]),
-            "gaps": sorted([[sorted(map(str, ids)), round(float(m2), 1)] for ids, m2 in gaps]),
+            "overlaps": sorted([sorted([str(a), str(b)]) + [round(float(m2))] for a, b, m2 in overlaps]),
+            "gaps": sorted([[sorted(map(str, ids)), round(float(m2))] for ids, m2 in gaps]),
             "outside": sorted(outside), "total_ha": round(float(total_ha), 2)}
 
 
