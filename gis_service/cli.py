@@ -63,7 +63,7 @@ def cmd_validate(args, settings: Settings) -> int:
     from .build import load_sources
     from .validate import check_store_version, load_report, plan_source_of
 
-    progress = Progress(args.quiet or args.json)
+    progress = Progress(args.quiet)  # on stderr: --json output on stdout stays clean
     _, plan, source = load_sources(settings)
     store = open_store(settings)
     view = store.at()

@@ -14,6 +14,11 @@ from .rules import Finding, fmt
 from .vnfmt import date_en, date_vi
 
 FINDINGS_LAYER = "validation_findings"
+#: a finding about more subjects than this (a kind's area over a million parcels) gives their
+#: count in --json, not every id
+MAX_LISTED_IDS = 100
+#: failing findings printed per rule on the console; all of them go to --violations FILE
+CONSOLE_FAILURES = 20
 RULES_TABLE = "validation_rules"
 AREAS_TABLE = "zone_areas"
 
@@ -87,6 +92,9 @@ class Report:
     def to_dict(self) -> dict:
         def finding(f: Finding) -> dict:
             d = asdict(f)
+            d["zone_count"] = len(f.zone_ids)
+            if len(f.zone_ids) > MAX_LISTED_IDS:
+                d["zone_ids"] = []
             d["geometry"] = None if f.geometry is None else shapely.to_geojson(f.geometry)
             d["geometry"] = None if d["geometry"] is None else json.loads(d["geometry"])
             return d
@@ -175,11 +183,15 @@ def console_table(report: Report) -> str:
         lines.append(f"{o.rule_id:<5} {mark:<9} {o.title_vi} / {o.title_en}")
         if o.error:
             lines.append(f"                ! {o.error}")
-        for f in o.findings:
-            if not f.passed or len(o.findings) <= 3:
-                sign = "✓" if f.passed else "✗"
-                lines.append(f"                {sign} {f.message_vi}")
-                lines.append(f"                  {f.message_en}")
+        shown = [f for f in o.findings if not f.passed or len(o.findings) <= 3]
+        for f in shown[:CONSOLE_FAILURES]:
+            sign = "✓" if f.passed else "✗"
+            lines.append(f"                {sign} {f.message_vi}")
+            lines.append(f"                  {f.message_en}")
+        if len(shown) > CONSOLE_FAILURES:
+            more = fmt(len(shown) - CONSOLE_FAILURES, 0)
+            lines.append(f"                … và {more.replace(',', '.')} vi phạm khác; tất cả trong --violations FILE")
+            lines.append(f"                  … and {more} more; all of them in --violations FILE")
     n_fail = len(report.failed_rules)
     lines += ["", f"{len(report.outcomes) - n_fail}/{len(report.outcomes)} quy tắc đạt / rules pass; "
                   f"{n_fail} không đạt / fail"]

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from shapely.errors import GEOSException
 
+from .coverage import Layout, layout
 from .crs import geodesic_ha
 from .errors import CheckError, InputError, NotFound
 from .geom import polygonal
@@ -63,7 +64,7 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
     derived = derived or derive(plan, zones, boundary)
     fixed = derived.zones
     ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
-                  rasters=rasters or {}, on=on or local_today())
+                  rasters=rasters or {}, on=on or local_today(), kind_layouts=derived.layouts)
     outcomes = []
     for n, rule in enumerate(plan.rules, 1):
         if progress:
@@ -89,18 +90,24 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
 
 @dataclass
 class Derived:
-    """Computed once per validation: repaired zones (with both areas), each kind's union and
-    the remaining land (the commune minus the union of the kinds' unions)."""
+    """Computed once per validation: repaired zones (with both areas), each kind's union (with
+    which of its zones can overlap another) and the remaining land (the commune minus the union
+    of the kinds' unions)."""
     zones: gpd.GeoDataFrame
-    unions: dict[str, object]
+    layouts: dict[str, Layout]
     remaining: object
+
+    @property
+    def unions(self) -> dict[str, object]:
+        return {kind: lay.union for kind, lay in self.layouts.items()}
 
 
 def derive(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> Derived:
     fixed = repaired(zones)
     fixed["geodesic_ha"] = geodesic_ha(fixed.geometry.values, fixed.crs)
-    unions = {kind: shapely.union_all(fixed[fixed["kind"] == kind].geometry.values) for kind in plan.zone_kinds}
-    return Derived(fixed, unions, remaining_land(boundary, list(unions.values())))
+    kinds = fixed["kind"].to_numpy()
+    layouts = {kind: layout(fixed.geometry.values[kinds == kind]) for kind in plan.zone_kinds}
+    return Derived(fixed, layouts, remaining_land(boundary, [lay.union for lay in layouts.values()]))
 
 
 def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, unions: dict, remaining) -> list[KindArea]:
