@@ -15,6 +15,8 @@ from .errors import InputError
 from .l10n import LayerTitles
 from .catalog import Catalog, LayerEntry, load_catalog, read_entry
 from .plan import Plan
+from .raster import raster_from_table, raster_layers
+from .register import entry_type, register_layers
 from .settings import Settings
 from .store import CATALOG_TABLE, Store, WriteInfo
 from .validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource,
@@ -33,7 +35,8 @@ def load_inputs(settings: Settings) -> tuple[Catalog, Plan]:
 def load_sources(settings: Settings) -> tuple[Catalog, Plan, PlanSource]:
     """The catalog and the plan file of layers/, checked; the plan with its text."""
     catalog = load_catalog(settings.catalog_file)
-    names = {e.name for e in catalog.layers} | {REMAINING_LAYER, NEIGHBOURS_LAYER}
+    names = {e.name for e in [*catalog.layers, *catalog.registers, *catalog.rasters]} | {
+        REMAINING_LAYER, NEIGHBOURS_LAYER}
     try:
         text = settings.plan_file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -43,7 +46,7 @@ def load_sources(settings: Settings) -> tuple[Catalog, Plan, PlanSource]:
 
 
 def build_store(settings: Settings, store: Store, progress=None, user: str = "system",
-                message: str = "") -> dict[str, int]:
+                message: str = "", on=None) -> dict[str, int]:
     """Read, check, validate and write every layer as one version. Nothing is written unless
     everything reads cleanly. Returns the feature count of each layer written."""
     catalog, plan, source = load_sources(settings)
@@ -55,13 +58,18 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
+    layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
+    rasters = raster_layers(catalog, settings.layers_dir, progress)
     if COMMUNES_LAYER in layers:
         boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-    entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)
+    entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
+               *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
     titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
-    derived, report = check_version(plan, source, layers, progress, titles)
-    tables = {**layers, **derived, CATALOG_TABLE: catalog_table(entries, plan)}
+    derived, report = check_version(plan, source, layers, progress, on=on,
+                                    rasters={name: raster_from_table(t) for name, t in rasters.items()},
+                                    titles=titles)
+    tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan)}
     if progress:
         progress("Ghi phiên bản / Writing the version")
     with store.updating():
@@ -116,6 +124,6 @@ def catalog_table(entries: list[LayerEntry], plan: Plan) -> pd.DataFrame:
     built = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows = [{"name": e.name, "role": e.role, "title_vi": e.title_vi, "title_en": e.title_en,
              "source": e.source, "licence": e.licence, "illustrative": e.illustrative,
-             "attribution": e.attribution,
+             "attribution": e.attribution, "type": entry_type(e),
              "description": e.description, "crs": plan.crs, "built_at": built} for e in entries]
     return pd.DataFrame(rows)

@@ -1,5 +1,5 @@
 """Command line: gis-service build | validate | import-plan | versions | diff | restore | approve |
-serve | import-neighbour | edgematch | export.
+serve | import-neighbour | edgematch | export | import-register | import-raster | user.
 
 Exit codes: 0 every rule passes (or the command succeeded), 1 a rule fails, 2 bad input.
 """
@@ -19,6 +19,8 @@ from .edgematch import DEFAULT_TOLERANCE_M
 from .validate import BOUNDARY_LAYER
 
 EXIT_OK, EXIT_RULE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DATE_HELP = ("judge planting-area codes and inspections on this day (dd/mm/yyyy or yyyy-mm-dd; "
+             "default: today in Asia/Ho_Chi_Minh)")
 
 
 class Progress:
@@ -48,7 +50,8 @@ def cmd_build(args, settings: Settings) -> int:
     progress = Progress(args.quiet)
     store = open_store(settings)
     progress(f"Xây dựng kho dữ liệu / Building the store {settings.store}")
-    counts = build_store(settings, store, progress, user=_cli_user(), message=args.message or "")
+    counts = build_store(settings, store, progress, user=_cli_user(), message=args.message or "",
+                         on=_day(args.date))
     progress("Xong / Done: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     progress(f"Phiên bản / Version {store.version()}")
     return EXIT_OK
@@ -58,16 +61,15 @@ def cmd_validate(args, settings: Settings) -> int:
     """Check the current version against layers/plan.yaml. The report is kept with the version;
     a new version is written only when the plan file or the outcome changed."""
     from .build import load_sources
-    from .validate import check_version, layer_titles, load_report, plan_source_of
+    from .validate import check_store_version, load_report, plan_source_of
 
-    progress = Progress(args.quiet or args.json)
+    progress = Progress(args.quiet)  # on stderr: --json output on stdout stays clean
     _, plan, source = load_sources(settings)
     store = open_store(settings)
     view = store.at()
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on version {view.version()} "
              f"of {settings.store}")
-    layers = _input_layers(view, plan)
-    tables, report = check_version(plan, source, layers, progress, layer_titles(view))
+    tables, report = check_store_version(view, source, progress=progress, on=_day(args.date))
     kept = load_report(view)
     if (kept is not None and plan_source_of(view).sha256 == source.sha256
             and kept.outcome_key() == report.outcome_key()):
@@ -82,10 +84,11 @@ def cmd_validate(args, settings: Settings) -> int:
     return _print_report(report, args.json)
 
 
-def _input_layers(view, plan) -> dict:
-    from .validate import BOUNDARY_LAYER as boundary, ZONES_LAYER as zones, in_plan_crs, rule_layers
+def _day(text: str | None):
+    """--date: the day planting-area codes and inspections are judged on (default: today)."""
+    from .versions import parse_date
 
-    return {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan) | {boundary, zones}}
+    return parse_date(text, "--date") if text else None
 
 
 def _print_report(report, as_json: bool) -> int:
@@ -158,6 +161,33 @@ def cmd_approve(args, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_import_register(args, settings: Settings) -> int:
+    from .build import load_sources
+    from .imports import import_register
+
+    catalog, plan, source = load_sources(settings)
+    store = open_store(settings)
+    frame, report = import_register(store, catalog, source, Path(args.file), plan.crs, name=args.name,
+                                    assume_crs=args.crs, illustrative=args.illustrative, user=_cli_user(),
+                                    on=_day(args.date))
+    print(f"Đã nhập sổ / Imported register {args.name}: {len(frame)} thửa / plots, "
+          f"{frame['area_ha'].sum():,.2f} ha ← {args.file} (phiên bản / version {store.version()})")
+    return _print_report(report, False) if not args.quiet else EXIT_OK
+
+
+def cmd_import_raster(args, settings: Settings) -> int:
+    from .build import load_sources
+    from .imports import import_raster
+
+    catalog, _, source = load_sources(settings)
+    store = open_store(settings)
+    raster, report = import_raster(store, catalog, source, Path(args.file), name=args.name,
+                                   illustrative=args.illustrative, user=_cli_user(), on=_day(args.date))
+    print(f"Đã nhập raster / Imported raster {args.name} ← {args.file} (sha256 {raster.sha256[:16]}…, "
+          f"phiên bản / version {store.version()})")
+    return _print_report(report, False) if not args.quiet else EXIT_OK
+
+
 def _cli_user() -> str:
     """Who writes from the command line: the operating-system account."""
     import getpass
@@ -228,13 +258,30 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, dest="command")
     build = sub.add_parser("build", help="build a new version of the store from layers/ (validated)")
     build.add_argument("--message", "-m", help="what this version is")
+    build.add_argument("--date", help=DATE_HELP)
     build.set_defaults(func=cmd_build)
     validate = sub.add_parser("validate", help="check the current version against layers/plan.yaml; "
                               "exit 1 if a rule fails")
     validate.add_argument("--json", action="store_true", help="print the full report as JSON")
     validate.add_argument("--violations", metavar="FILE", help="write violation geometries (.gpkg, .geojson, …)")
     validate.add_argument("--message", "-m", help="message of the version, if one is written")
+    validate.add_argument("--date", help=DATE_HELP)
     validate.set_defaults(func=cmd_validate)
+    reg = sub.add_parser("import-register", help="replace a register (durian plots) from a GeoPackage, "
+                         "GeoJSON, zipped Shapefile or CSV (x/y, lon/lat or wkt columns); a new version")
+    reg.add_argument("file")
+    reg.add_argument("--name", default="durian_plots", help="the register's catalog name")
+    reg.add_argument("--crs", help="CRS of x/y or wkt columns, or of a file without one, e.g. EPSG:9212")
+    reg.add_argument("--illustrative", action="store_true", help="mark the data MINH HỌA / ILLUSTRATIVE")
+    reg.add_argument("--date", help=DATE_HELP)
+    reg.set_defaults(func=cmd_import_register)
+    ras = sub.add_parser("import-raster", help="replace a raster (soil_suitability, slope) from a GeoTIFF; "
+                         "a new version")
+    ras.add_argument("file")
+    ras.add_argument("--name", required=True, help="the raster's catalog name")
+    ras.add_argument("--illustrative", action="store_true", help="mark the data MINH HỌA / ILLUSTRATIVE")
+    ras.add_argument("--date", help=DATE_HELP)
+    ras.set_defaults(func=cmd_import_raster)
     imp_plan = sub.add_parser("import-plan", help="import a consultant's draft (GeoPackage, zipped Shapefile, "
                               "GeoJSON, KML, DXF) as a new version, validated at once")
     imp_plan.add_argument("file")

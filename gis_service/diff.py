@@ -163,3 +163,16 @@ def diff_text(d: VersionDiff) -> str:
     if not d.rules:
         lines.append("  (không có / none)")
     return "\n".join(lines)
+
+
+def compare_zones(za: gpd.GeoDataFrame, zb: gpd.GeoDataFrame) -> tuple[list[ZoneChange], gpd.GeoDataFrame]:
+    """What ``diff_versions`` finds for the zones, for two frames indexed by zone id in the same
+    planar CRS (e.g. a draft being previewed, not yet a version, against the current one)."""
+    zones, pieces = [], []
+    for zid in list(za.index) + [i for i in zb.index if i not in za.index]:
+        before, after = za.geometry.get(zid), zb.geometry.get(zid)
+        zones.append(_zone_change(zid, za, zb, before, after))
+        pieces += _pieces(zid, before, after)
+    frame = gpd.GeoDataFrame(pd.DataFrame(pieces, columns=["change", "zone_id", "geometry"]),
+                             geometry="geometry", crs=zb.crs)
+    return zones, frame

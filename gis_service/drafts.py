@@ -11,8 +11,7 @@ import pandas as pd
 from .plan import Plan
 from .report import Report
 from .store import CATALOG_TABLE, Store, WriteInfo
-from .validate import (BOUNDARY_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource, check_version, in_plan_crs,
-                       layer_titles, rule_layers)
+from .validate import REPAIRED_LAYER, ZONES_LAYER, PlanSource, check_store_version
 from .zones import check_zone_attributes
 
 
@@ -31,14 +30,12 @@ class StagedDraft:
 
 
 def stage_draft(store: Store, zones: gpd.GeoDataFrame, plan: Plan, source: PlanSource, info: WriteInfo,
-                progress=None) -> StagedDraft:
-    """Check ``zones`` (our schema, plan CRS) with the current version's boundary and the layers
-    the rules name; nothing is written."""
+                progress=None, on=None) -> StagedDraft:
+    """Check ``zones`` (our schema, plan CRS) with the current version's other layers and rasters;
+    nothing is written."""
     check_zone_attributes(zones, plan.zone_kinds, info.source_file)
     view = store.at()
-    layers = {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan) | {BOUNDARY_LAYER}}
-    layers[ZONES_LAYER] = zones
-    derived, report = check_version(plan, source, layers, progress, layer_titles(view))
+    derived, report = check_store_version(view, source, {ZONES_LAYER: zones}, progress, on)
     tables = {ZONES_LAYER: zones, **derived}
     if CATALOG_TABLE in view.layer_names():
         tables[CATALOG_TABLE] = _catalog_with_draft(view.read_table(CATALOG_TABLE), zones, info)

@@ -25,7 +25,7 @@ def read_vector(path: Path | str, *, layer: str | None = None, assume_crs: str |
     if not Path(_strip_vsi(name)).exists():
         raise InputError("file not found", file=name)
     try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=True)
     except Exception as exc:  # GDAL's own message says what is broken
         raise InputError(f"cannot be read as a vector layer: {_first_line(exc)}", file=name) from None
     if len(gdf) == 0:

@@ -67,10 +67,11 @@ def parse_plan(text: str, file: str, layer_names: set[str] | None = None) -> Pla
         params = parse_params(rule, file)
         for kind in _kinds_named_in(params):
             _known_kind(plan, kind, file, rule.id, "params")
-        layer = getattr(params, "layer", None)
-        if layer_names is not None and layer and layer not in layer_names:
-            raise InputError(f"unknown layer {layer!r}; known: {', '.join(sorted(layer_names))}",
-                             file=file, feature=f"'{rule.id}'", field="layer")
+        for key in ("layer", "register", "raster"):  # the catalog entries a check asks for
+            layer = getattr(params, "register_name" if key == "register" else key, None)
+            if layer_names is not None and layer and layer not in layer_names:
+                raise InputError(f"unknown {key} {layer!r}; known: {', '.join(sorted(layer_names))}",
+                                 file=file, feature=f"'{rule.id}'", field=f"params.{key}")
     return plan
 
 

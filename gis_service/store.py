@@ -200,7 +200,7 @@ class GeoPackageStore:
         so one page of a large layer never reads the whole layer."""
         table = self._table(name, version)
         frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, max_features=limit,
-                                       skip_features=offset)
+                                       skip_features=offset, use_arrow=True)
         return frame
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:

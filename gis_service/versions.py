@@ -89,8 +89,21 @@ def _text(raw: str, field: str) -> str:
     return value
 
 
+class StatusWords:
+    """A version's status in words, for anything with a ``status`` field."""
+    status: str
+
+    @property
+    def status_vi(self) -> str:
+        return STATUS[self.status][0]
+
+    @property
+    def status_en(self) -> str:
+        return STATUS[self.status][1]
+
+
 @dataclass(frozen=True)
-class Provenance:
+class Provenance(StatusWords):
     """Where a published zone comes from: the version shown, the version (and file) that brought
     the zones, its status and, when approved, the decision."""
     version: int
@@ -102,14 +115,6 @@ class Provenance:
     decision_date: str
     issuing_body: str
     illustrative: bool
-
-    @property
-    def status_vi(self) -> str:
-        return STATUS[self.status][0]
-
-    @property
-    def status_en(self) -> str:
-        return STATUS[self.status][1]
 
     def as_properties(self) -> dict:
         """The fields the data API and the lookup add to each zone."""

@@ -185,7 +185,7 @@ def test_zones_carry_both_areas_the_kind_target_and_the_result(client, tmp_path,
     assert got.loc["NS-01", "kind_target"] == "400–500 ha"
     assert got.loc["NS-01", "kind_area_ha"] == pytest.approx(hub, abs=1e-3)
     assert bool(got.loc["NS-01", "kind_passed"]) is (400 <= hub <= 500)
-    assert got.loc["SR-03", "rules_failed"] == "R11"  # 382 m from residential land, 500 m needed
+    assert "R11" in got.loc["SR-03", "rules_failed"].split(";")  # 382 m from residential land, 500 m needed
     assert got.loc["BX-K01", "kind_target"] is None or got.loc["BX-K01", "kind_target"] != got.loc["BX-K01", "kind_target"]
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from ..catalog import ILLUSTRATIVE_MARK
 from ..errors import NotFound
 from ..store import CATALOG_TABLE, Store
+from ..raster import RASTER_TYPE  # a raster's table holds a GeoTIFF, not features
 from ..validate import BOUNDARY_LAYER
 
 EDGEMATCH_COLLECTION = "edgematch"
@@ -66,9 +67,9 @@ def collections(store: Store) -> dict[str, Collection]:
     catalog = _catalog_rows(store, names)
     out: dict[str, Collection] = {}
     for name in names:
-        if name in NON_SPATIAL:
-            continue
         row = catalog.get(name)
+        if name in NON_SPATIAL or (row is not None and row.get("type") == RASTER_TYPE):
+            continue
         if row is not None:
             meta = (row["title_vi"], row["title_en"], row["source"], row["licence"], bool(row["illustrative"]))
         else:

@@ -43,6 +43,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(tracuu.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(display.bp)
+    from . import uploadpages, versionpages, vi
+    vi.register(app)  # Vietnamese numbers, dates and words in templates
+    app.register_blueprint(versionpages.bp)
+    app.register_blueprint(uploadpages.bp)
+    from . import rasters
+    app.register_blueprint(rasters.bp)
     return app
 
 

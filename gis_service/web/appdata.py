@@ -2,7 +2,8 @@
 
 Which version a request sees: the public (the display, the lookup, the data API, downloads and
 anonymous visitors of every page) sees the approved version when there is one, else the newest;
-a signed-in planner sees the newest, or any version named by ``?version=N``. Versions never
+a signed-in planner sees the newest, or any version named by ``?version=N`` (an anonymous visitor
+only a version the public may see: one a decision approved). Versions never
 change once written, so what is derived from one is kept (a few versions per app, in
 ``app.extensions``); an approval changes a version's status, so it is part of the key too."""
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import replace
 from functools import cache
-from typing import Callable, TypeVar
+from typing import Callable, Hashable, TypeVar
 
 from flask import current_app, request
 
@@ -38,13 +39,16 @@ def public_version() -> int:
 
 
 def page_version() -> int:
-    """The version a page shows to this request (see the module's note)."""
+    """The version a page shows to this request (see the module's note). An anonymous visitor
+    may name a version the public may see (one a decision approved); any other is ignored."""
     from .auth import current_user
+    from .versionstate import public_numbers
 
-    if not current_user():
-        return public_version()
     raw = request.args.get("version")
+    planner = current_user() is not None
     if raw is None or raw == "":
+        if not planner:
+            return public_version()
         number = store().version()
         if number is None:
             raise NotFound("the store has not been built: run gis-service build")
@@ -53,18 +57,25 @@ def page_version() -> int:
         number = int(raw)
     except ValueError:
         raise InputError(f"must be a version number, got {raw!r}", field="version") from None
+    if not planner and number not in public_numbers(store()):
+        return public_version()
     store().at(number)  # NotFound for a version that does not exist
     return number
 
 
 def cached(key: str, version: int, build: Callable[[], T]) -> T:
     """``build()`` once per (version, approvals) for this app, then the kept value."""
-    kept: dict[str, OrderedDict] = current_app.extensions.setdefault(_CACHE, {})
-    entries = kept.setdefault(key, OrderedDict())
-    token = (version, len(store().approvals()))
+    return kept(key, (version, len(store().approvals())), build)
+
+
+def kept(key: str, token: Hashable, build: Callable[[], T], keep: int = KEEP) -> T:
+    """``build()`` once per ``token`` (what the value is derived from) for this app; the last
+    ``keep`` values of each key are kept."""
+    by_key: dict[str, OrderedDict] = current_app.extensions.setdefault(_CACHE, {})
+    entries = by_key.setdefault(key, OrderedDict())
     if token not in entries:
         entries[token] = build()
-        while len(entries) > KEEP:
+        while len(entries) > keep:
             entries.popitem(last=False)
     entries.move_to_end(token)
     return entries[token]

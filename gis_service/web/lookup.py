@@ -14,6 +14,7 @@ import shapely
 
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..errors import InputError
+from ..versions import Provenance
 from .plandata import PlanData, ZoneSummary
 
 
@@ -83,11 +84,13 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
         spec = data.plan.remaining
         found = [{"id": None, "kind": "remaining", "name_vi": spec.name_vi, "name_en": spec.name_en,
                   "landuse": ", ".join(spec.landuse), "area_ha": None, "status": None,
-                  "rules": [], "passed": None, "illustrative": data.is_illustrative("remaining_land")}]
+                  "rules": [], "passed": None, "illustrative": data.is_illustrative("remaining_land"),
+                  "provenance": provenance_json(data.provenance)}]  # computed from the same zones
     return {
         "query": {"x": point.x, "y": point.y, "crs": point.crs},
         "lon": round(lon, 7), "lat": round(lat, 7),
         "plan_crs": plan_crs, "plan_x": round(px, 2), "plan_y": round(py, 2),
+        "version": data.version,
         "inside_commune": inside,
         "zones": found,
         "message_vi": _message_vi(inside, found),
@@ -105,7 +108,14 @@ def _zone_json(z: ZoneSummary) -> dict:
             "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
             "target": target.target, "passed": target.passed},
         "rules": z.rules, "passed": z.passed, "illustrative": z.illustrative,
+        "provenance": provenance_json(z.provenance),
     }
+
+
+def provenance_json(p: Provenance) -> dict:
+    """Where the answer comes from: version, source file and checksum, status and decision."""
+    return {**p.as_properties(), "status_vi": p.status_vi, "status_en": p.status_en,
+            "illustrative": p.illustrative}
 
 
 def _message_vi(inside: bool, found: list) -> str:

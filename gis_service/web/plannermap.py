@@ -13,8 +13,13 @@ from markupsafe import escape
 from ..catalog import ILLUSTRATIVE_MARK_VI
 from ..l10n import number
 from .foliummap import add_gdf_layer, add_html, offline_map, render_page
+from ..versions import Provenance
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
+from .registerdata import register_view
+from .registermap import PlotsInit, add_plots_layer, add_raster_overlays, legend_rows
 from .styles import CONTEXT_STYLES, POINT_LAYERS
+from .versionstate import VersionState, version_state
+from .vi import decision_en, decision_vi
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
                    "fillOpacity": 0.35, "opacity": 1}
@@ -34,17 +39,23 @@ def planner_map_html(data: PlanData, *, tiles_url: str = "") -> str:
     for name in BASE_ORDER:
         if name in names:
             _context_layer(m, data, name)
+    rasters = add_raster_overlays(m, data)
     zones_layer = _zones_layer(m, data)
+    register = register_view(data)
+    plots_layer = add_plots_layer(m, data, register) if register is not None else None
     for name in TOP_ORDER:
         if name in names:
             _context_layer(m, data, name)
     violations_layer = _violations_layer(m, data)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     add_html(m, '<link rel="stylesheet" href="/static/css/planner.css">'
-                '<script src="/static/js/common.js"></script><script src="/static/js/planner.js"></script>', where="header", name="planner_assets")
-    add_html(m, _chrome_html(data), name="planner_chrome")
+                '<script src="/static/js/common.js"></script><script src="/static/js/planner.js"></script>'
+                '<script src="/static/js/plots.js"></script>', where="header", name="planner_assets")
+    add_html(m, _chrome_html(data, legend_rows(data, register, rasters)), name="planner_chrome")
     PlannerInit(m, zones_layer, violations_layer,
-                {"lookupUrl": "/lookup", "illustrativeMark": ILLUSTRATIVE_MARK})
+                {"lookupUrl": "/lookup", "version": data.version, "illustrativeMark": ILLUSTRATIVE_MARK})
+    if plots_layer is not None:
+        PlotsInit(m, plots_layer, {})
     return render_page(m)
 
 
@@ -132,17 +143,33 @@ def zone_popup(z: ZoneSummary, data: PlanData) -> str:
             f"{escape(ha(z.area_ha, 2))}</b> (phẳng VN-2000 / planar, {escape(data.plan.crs)})<br>"
             f"<small>trắc địa / geodesic {escape(ha(z.geodesic_ha, 2))}</small></td></tr>"
             f"<tr><th>Chỉ tiêu / Target</th><td>{target}</td></tr>"
-            f"<tr><th>Trạng thái / Status</th><td>{escape(z.status_vi)} <small>/ {escape(z.status_en)}</small></td></tr></table>"
+            f"<tr><th>Trạng thái / Status</th><td>{escape(z.status_vi)} <small>/ {escape(z.status_en)}</small></td></tr>"
+            f"<tr><th>Nguồn / Provenance</th><td class=\"prov\">{provenance_html(z.provenance)}</td></tr></table>"
             f"<ul class=\"rules\">{rules}</ul></div>")
 
 
-def legend_html(data: PlanData) -> str:
+def provenance_html(p: Provenance) -> str:
+    """Where the zone comes from: the version shown, the file (and its checksum) that brought the
+    zones, the version's status and, when approved, the decision; the illustrative mark."""
+    source = (f"tệp / file <b>{escape(p.source_file)}</b>" + (f" · sha256 <code>{escape(p.source_sha256[:12])}…</code>"
+              if p.source_sha256 else "")) if p.source_file else ""
+    brought = f" (từ phiên bản / from version {p.zones_version})" if p.zones_version != p.version else ""
+    decision = ""
+    if p.status == "approved":
+        decision = f"<br>{escape(decision_vi(p))}<br><small>{escape(decision_en(p))}</small>"
+    mark = f"<br><b class=\"mh\">{ILLUSTRATIVE_MARK}</b>" if p.illustrative else ""
+    return (f"Phiên bản / version {p.version}{brought}<br>{source}<br>"
+            f"<b>{escape(p.status_vi)}</b> / {escape(p.status_en)}{decision}{mark}")
+
+
+def legend_html(data: PlanData, extra_rows: str = "") -> str:
     kinds = [*data.plan.zone_kinds.values(), data.plan.remaining]
     items = "".join(
         f"<li><i style=\"background:{k.color}\"></i>{escape(k.name_vi)} <small>/ {escape(k.name_en)} "
         f"({escape(', '.join(k.landuse))})</small></li>" for k in kinds)
     extra = "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
     extra += "".join(_legend_row(data, name) for name in LEGEND_CONTEXT if name in data.published)
+    extra += extra_rows
     return (f"<div class=\"legend\" id=\"legend\"><b>Chú giải / Legend</b>"
             f"<ul>{items}{extra}</ul><div class=\"src\">Màu theo bảng màu loại đất của bản đồ hiện trạng / "
             f"quy hoạch sử dụng đất theo mã loại đất chính (gần đúng) / colours of each zone's main "
@@ -163,7 +190,7 @@ def _legend_row(data: PlanData, name: str) -> str:
     return f"<li>{swatch}{escape(vi)} <small>/ {escape(en)}</small>{mark}</li>"
 
 
-def _chrome_html(data: PlanData) -> str:
+def _chrome_html(data: PlanData, legend_extra: str = "") -> str:
     """Title bar with the illustrative mark, legend, lookup panel, attribution."""
     failed = len(data.report.failed_rules) if data.report else None
     status = ("Chưa kiểm tra / Not validated" if failed is None else
@@ -171,16 +198,45 @@ def _chrome_html(data: PlanData) -> str:
     return (f"<header class=\"bar\"><span class=\"title\">{escape(data.plan.name_vi)}"
             f"<small> / {escape(data.plan.name_en)}</small></span>"
             f"<span class=\"mh big\" id=\"illustrative-banner\">{ILLUSTRATIVE_MARK}: dữ liệu quy hoạch "
-            f"là minh họa / the plan data are illustrative</span>"
+            f"là minh họa<span class=\"en\"> / the plan data are illustrative</span></span>"
             f"<span class=\"status\">{escape(status)}</span>"
-            f"<nav><a href=\"/dashboard\">Bảng chỉ tiêu / Dashboard</a> · <a href=\"/report\">Báo cáo / "
-            f"Report</a> · <a href=\"/display\">Màn hình công khai / Public display</a></nav></header>"
-            f"{legend_html(data)}"
+            f"<nav><a href=\"/dashboard\">Bảng chỉ tiêu<span class=\"en\"> / Dashboard</span></a> · "
+            f"<a href=\"/report\">Báo cáo<span class=\"en\"> / Report</span></a> · "
+            f"<a href=\"/display\">Màn hình công khai<span class=\"en\"> / Public display</span></a> · "
+            f"<a href=\"/phien-ban\" id=\"versions-link\">Phiên bản<span class=\"en\"> / Versions</span></a>"
+            f"</nav></header>"
+            f"{version_strip(version_state(data.store.store, data.version))}"
+            f"{legend_html(data, legend_extra)}"
             f"<div class=\"lookup-panel\" id=\"lookup\"><b>Tra cứu quy hoạch / Plan lookup</b>"
             f"<div id=\"lookup-result\">Nhấp vào bản đồ để tra cứu / Click the map to look up a point"
             f"</div></div>"
             f"<div class=\"attrib\" id=\"attribution\">{escape(data.attribution)} · Dữ liệu xây dựng / "
             f"data built {escape(data.built_at)}</div>")
+
+
+#: where each request puts its own sign-in state (the rest of the page is shared by everyone)
+ACCOUNT_SLOT = "<!--gis-service:account-->"
+
+
+def version_strip(state: VersionState) -> str:
+    """The strip under the title bar: which version this is (a banner for a draft or a superseded
+    version, with a link to the approved one; else its decision), and the sign-in slot."""
+    if state.banner:
+        approved = (f" · <a href=\"/?version={state.approved_version}\">Xem phiên bản đã phê duyệt "
+                    f"({state.approved_version})<span class=\"en2\"> / View the approved version</span></a>"
+                    if state.approved_version else
+                    " · Chưa có phiên bản nào được phê duyệt<span class=\"en2\"> / No version has been approved "
+                    "yet</span>")
+        text = (f"<strong>{escape(state.banner_vi)}</strong> <span class=\"en\">/ {escape(state.banner_en)}</span>"
+                f"{approved}")
+        kind = "draft" if state.is_draft else "superseded"
+    else:
+        text = (f"Phiên bản {state.number} đã phê duyệt theo <strong>{escape(state.decision_vi)}</strong>"
+                f"<span class=\"en2\"> / version {state.number}, approved by {escape(state.decision_en)}</span>")
+        kind = "approved"
+    return (f"<div class=\"vstrip vs-{kind}\" id=\"version-strip\"><span class=\"vinfo\" "
+            f"id=\"{'version-banner' if state.banner else 'decision'}\">{text}</span>"
+            f"<span class=\"vacct\">{ACCOUNT_SLOT}</span></div>")
 
 
 class PlannerInit(MacroElement):

@@ -82,9 +82,10 @@ def print_templates(title: str, illustrative: bool) -> tuple[str, str]:
               f'{ILLUSTRATIVE_MARK} — dữ liệu phân vùng là minh họa, không phải quy hoạch được duyệt '
               f'<span style="font-weight:400">/ the zoning data are illustrative, not the approved plan</span>'
               f'</div>') if illustrative else f'<div style="{font}"></div>'
-    footer = (f'<div style="{font}color:#333;padding:0 12mm;display:flex;justify-content:space-between">'
-              f'<span>{escape(title)}</span><span>Trang <span class="pageNumber"></span>/<span '
-              f'class="totalPages"></span> · Page <span class="pageNumber"></span> of <span '
+    footer = (f'<div style="{font}color:#333;padding:0 12mm;display:flex;justify-content:space-between;gap:4mm">'
+              f'<span style="flex:1;min-width:0;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">'
+              f'{escape(title)}</span><span style="white-space:nowrap">Trang <span class="pageNumber"></span>/'
+              f'<span class="totalPages"></span> · Page <span class="pageNumber"></span> of <span '
               f'class="totalPages"></span></span></div>')
     return header, footer
 

@@ -32,7 +32,8 @@ function initPlanner(map, zonesLayer, violationsLayer, options) {
 
   // preclick reaches the map even when a feature's popup stops the click itself
   map.on("preclick", function (e) {
-    var url = options.lookupUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7);
+    var url = options.lookupUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
+      (options.version ? "&version=" + encodeURIComponent(options.version) : "");
     if (marker) map.removeLayer(marker);
     marker = L.circleMarker(e.latlng, {radius: 7, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1})
       .addTo(map);
