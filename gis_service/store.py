@@ -250,14 +250,27 @@ def _drop_layer(path: Path, table: str) -> None:
     fiona.remove(str(path), layer=table, driver="GPKG")
 
 
-def open_store(settings) -> GeoPackageStore:
-    """The store named by the settings' ``store`` URL: a GeoPackage path (or ``gpkg:PATH``).
-    One per app, not per request."""
+def open_store(settings) -> Store:
+    """The store named by the settings' ``store`` URL: a GeoPackage path (or ``gpkg:PATH``), or
+    ``postgresql://user@host:port/database`` for the PostGIS store. One per app, not per request."""
     url = str(settings.store)
-    if url.startswith(("postgresql:", "postgres:")):
-        raise InputError("the PostGIS store is not available in this version; use a GeoPackage path",
-                         field="GIS_SERVICE_STORE")
+    if is_postgres_url(url):
+        from .store_postgis import PostGISStore
+
+        if not url.startswith(POSTGRES_SCHEMES):  # a URL that went through Path(): '//' became '/'
+            raise InputError(f"not a PostgreSQL URL: {url!r} (postgresql://user@host:port/database)",
+                             field="GIS_SERVICE_STORE")
+        store = PostGISStore(url)
+        store.prepare()
+        return store
     path = url.removeprefix("gpkg://").removeprefix("gpkg:")
     if not path:
         raise InputError("empty store location", field="GIS_SERVICE_STORE")
     return GeoPackageStore(Path(path))
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(location) -> bool:
+    return str(location).startswith(("postgresql:", "postgres:"))
