@@ -105,11 +105,17 @@ class GeoPackageStore(VersionedStore):
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
                    limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
         """Read one layer at a version; bbox, limit and offset are pushed down into GDAL's read,
-        so one page of a large layer never reads the whole layer."""
+        so one page of a large layer never reads the whole layer. Features come in the order they
+        were written, with or without bbox."""
         table = self._table(name, version)
-        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, max_features=limit,
-                                       skip_features=offset, use_arrow=True)
-        return frame
+        if bbox is None:
+            return pyogrio.read_dataframe(self.path, layer=table, max_features=limit, skip_features=offset,
+                                          use_arrow=True)
+        # with a bbox GDAL returns the R-tree's order, and its skip counts candidates whose
+        # envelope meets the box but whose geometry does not: filter in GDAL, order and page here
+        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, fid_as_index=True, use_arrow=True)
+        end = None if limit is None else offset + limit
+        return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=self._table(name, version), read_geometry=False)
