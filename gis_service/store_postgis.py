@@ -212,7 +212,8 @@ class PostGISStore(VersionedStore):
                                                     _ident(meta["table_name"]))
         params: list = []
         if bbox is not None and spatial:
-            query += sql.SQL(" WHERE ST_Intersects({}, ST_MakeEnvelope(%s, %s, %s, %s, %s))").format(
+            # ST_Envelope: a box of zero width is a point or a line, as GDAL's filter takes it
+            query += sql.SQL(" WHERE ST_Intersects({}, ST_Envelope(ST_MakeEnvelope(%s, %s, %s, %s, %s)))").format(
                 sql.Identifier(GEOM))
             params += [*_bbox(bbox), meta["srid"]]
         query += sql.SQL(" ORDER BY {}").format(sql.Identifier(FID))

@@ -119,7 +119,7 @@ def pg_settings(tmp_path, pg_cluster, pg_built_template) -> Settings:
     name = _database_name("t")
     url = pg_cluster.create_database(name, template=pg_built_template)
     yield Settings(layers_dir=LAYERS, store=url, write_token="test-token", users_db=tmp_path / "users.sqlite",
-                   secret_key="test-secret-key")
+                   secret_key="test-secret-key-" + "k" * 32)
     pg_cluster.drop_database(name)
 
 
