@@ -77,7 +77,8 @@ def start_cluster() -> Cluster:
         return Cluster(info.get("host", "127.0.0.1"), int(info.get("port", 5432)), info.get("user", "postgres"))
     bindir = _bindir()
     as_user = _run_as()
-    folder = Path(tempfile.mkdtemp(prefix="gis-service-pg-"))
+    # as root, in /tmp itself: the postgres user must reach the folder (TMPDIR may be root-only)
+    folder = Path(tempfile.mkdtemp(prefix="gis-service-pg-", dir="/tmp" if as_user else None))
     data = folder / "data"
     if as_user:
         shutil.chown(folder, user="postgres")
