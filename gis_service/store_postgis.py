@@ -23,7 +23,7 @@ import re
 import threading
 import warnings
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Iterator
 
 import geopandas as gpd
@@ -33,7 +33,7 @@ import shapely
 
 from .errors import InputError, NotFound
 from .store_base import (APPROVALS_TABLE, VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Version,
-                         VersionedStore, WriteInfo, check_frames, is_polygonal, table_name)
+                         VersionedStore, WriteInfo, check_frames, table_name)
 
 SCHEMA = "gis_store"
 TABLES_TABLE = "store_tables"
@@ -290,34 +290,38 @@ class PostGISStore(VersionedStore):
         attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name)) if geo else frame
         columns = _columns(attrs)
         srid, crs = _srid_and_crs(conn, frame.crs) if geo else (None, None)
+        geoms, geometry_type = _geometries(frame, srid) if geo else (None, None)
         definitions = [sql.SQL("{} bigint PRIMARY KEY").format(sql.Identifier(FID))]
         definitions += [sql.SQL("{} {}").format(sql.Identifier(c["column"]), sql.SQL(c["sql_type"])) for c in columns]
         if geo:
             definitions.append(sql.SQL("{} geometry(Geometry, {})").format(sql.Identifier(GEOM), sql.Literal(srid)))
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_ident(table)))  # not ours: no store_tables row
         conn.execute(sql.SQL("CREATE TABLE {} ({})").format(_ident(table), sql.SQL(", ").join(definitions)))
-        self._copy_rows(conn, table, attrs, columns, _geometries(frame, srid) if geo else None)
+        self._copy_rows(conn, table, attrs, columns, geoms)
         if geo:
             conn.execute(sql.SQL("CREATE INDEX ON {} USING gist ({})").format(_ident(table), sql.Identifier(GEOM)))
         conn.execute(sql.SQL("ANALYZE {}").format(_ident(table)))
         conn.execute(f"INSERT INTO {SCHEMA}.{TABLES_TABLE} (table_name, layer, description, crs, srid, "
                      "geometry_type, columns, features, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                     (table, name, description, crs, srid, _geometry_type(frame) if geo else None,
+                     (table, name, description, crs, srid, geometry_type,
                       json.dumps([{k: c[k] for k in ("name", "column", "kind", "dtype", "tz")} for c in columns]),
                       len(frame), _now()))
         return table
 
     def _copy_rows(self, conn, table: str, attrs: pd.DataFrame, columns: list[dict], geoms) -> None:
-        """COPY the rows in: attributes as Python values, geometry as hex EWKB."""
+        """COPY the rows in, in PostgreSQL's binary format: attributes as Python values of the
+        columns' types, geometry as EWKB (a geometry's binary form; sent as bytea, its bytes as is)."""
         from psycopg import sql
 
         names = [FID] + [c["column"] for c in columns] + ([GEOM] if geoms is not None else [])
+        types = ["int8"] + [c["sql_type"] for c in columns] + (["bytea"] if geoms is not None else [])
         data = [range(len(attrs))] + [_to_sql(attrs.iloc[:, i], c) for i, c in enumerate(columns)]
         if geoms is not None:
             data.append(geoms)
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(_ident(table),
-                                                             sql.SQL(", ").join(map(sql.Identifier, names)))
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            _ident(table), sql.SQL(", ").join(map(sql.Identifier, names)))
         with conn.cursor().copy(statement) as copy:
+            copy.set_types(types)
             for row in zip(*data):
                 copy.write_row(row)
 
@@ -460,12 +464,10 @@ def _kind(series: pd.Series) -> dict:
         return {"kind": "datetime", "sql_type": "timestamptz", "dtype": None, "tz": str(dtype.tz)}
     if pd.api.types.is_datetime64_dtype(dtype):
         return {"kind": "datetime", "sql_type": "timestamp", "dtype": None, "tz": None}
-    values = [v for v in series.tolist() if v is not None and not (isinstance(v, float) and v != v)]
-    for kind, types, sql_type in (("object_bool", (bool, np.bool_), "boolean"), ("date", (date,), "date"),
-                                  ("bytes", (bytes,), "bytea")):
-        if values and all(isinstance(v, types) and not isinstance(v, datetime) for v in values):
-            return {"kind": kind, "sql_type": sql_type, "dtype": None, "tz": None}
-    return {"kind": "text", "sql_type": "text", "dtype": None, "tz": None}
+    inferred = pd.api.types.infer_dtype(series, skipna=True)  # what an object column holds
+    kind, sql_type = {"boolean": ("object_bool", "boolean"), "date": ("date", "date"),
+                      "bytes": ("bytes", "bytea")}.get(inferred, ("text", "text"))
+    return {"kind": kind, "sql_type": sql_type, "dtype": None, "tz": None}
 
 
 def _to_sql(series: pd.Series, column: dict) -> list:
@@ -474,7 +476,7 @@ def _to_sql(series: pd.Series, column: dict) -> list:
     if kind == "datetime":
         utc = series.dt.tz_convert("UTC") if column["tz"] else series
         return [None if pd.isna(v) else v.to_pydatetime() for v in utc]
-    values = series.astype(object).tolist()
+    values = series.to_numpy(dtype=object).tolist()
     missing = pd.isna(series).tolist()
     if kind == "bool" or kind == "object_bool":
         return [None if m else bool(v) for v, m in zip(values, missing)]
@@ -483,6 +485,8 @@ def _to_sql(series: pd.Series, column: dict) -> list:
     if kind == "float":
         return [None if m else float(v) for v, m in zip(values, missing)]
     if kind == "text":
+        if pd.api.types.is_string_dtype(series.dtype) and not isinstance(series.dtype, np.dtypes.ObjectDType):
+            return [None if m else v for v, m in zip(values, missing)]  # text already
         return [None if m else (v if isinstance(v, str) else str(v)) for v, m in zip(values, missing)]
     return [None if m else v for v, m in zip(values, missing)]
 
@@ -507,23 +511,26 @@ def _from_sql(values: list, column: dict) -> pd.Series:
 
 
 # -- geometry -----------------------------------------------------------------------------
-def _geometries(frame: gpd.GeoDataFrame, srid: int) -> list:
-    """Hex EWKB with the column's SRID; polygons promoted to multipolygons in a polygonal layer,
-    as the GeoPackage store writes them."""
+def _geometries(frame: gpd.GeoDataFrame, srid: int) -> tuple[list, str]:
+    """EWKB with the column's SRID, and the layer's geometry type; polygons are promoted to
+    multipolygons in a polygonal layer, as the GeoPackage store writes them."""
     geoms = np.asarray(frame.geometry.values, dtype=object).copy()
-    if is_polygonal(frame):
-        single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-        geoms[single] = [shapely.MultiPolygon([g]) for g in geoms[single]]
+    types = shapely.get_type_id(geoms)
+    present = set(np.unique(types[types >= 0]).tolist())
+    polygon, multipolygon = int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)
+    if present and present <= {polygon, multipolygon}:
+        single = types == polygon
+        geoms[single] = shapely.multipolygons(geoms[single], indices=np.arange(int(single.sum())))
+        present = {multipolygon}
+    geometry_type = shapely.GeometryType(present.pop()).name if len(present) == 1 else "GEOMETRY"
     if srid:
         geoms = shapely.set_srid(geoms, srid)
-    return shapely.to_wkb(geoms, hex=True, include_srid=bool(srid)).tolist()
+    return shapely.to_wkb(geoms, include_srid=bool(srid)).tolist(), _TYPE_NAMES.get(geometry_type, "Geometry")
 
 
-def _geometry_type(frame: gpd.GeoDataFrame) -> str:
-    types = set(frame.geometry.geom_type.dropna())
-    if is_polygonal(frame):
-        return "MultiPolygon"
-    return types.pop() if len(types) == 1 else "Geometry"
+_TYPE_NAMES = {"POINT": "Point", "LINESTRING": "LineString", "LINEARRING": "LinearRing", "POLYGON": "Polygon",
+               "MULTIPOINT": "MultiPoint", "MULTILINESTRING": "MultiLineString", "MULTIPOLYGON": "MultiPolygon",
+               "GEOMETRYCOLLECTION": "GeometryCollection"}
 
 
 _BOOKKEEPING_DDL = (
