@@ -34,6 +34,7 @@ import shapely
 from .errors import InputError, NotFound
 from .store_base import (APPROVALS_TABLE, VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Version,
                          VersionedStore, WriteInfo, check_frames, table_name)
+from .store_postgis_columns import MAX_IDENTIFIER, columns_of, from_sql, to_sql
 
 SCHEMA = "gis_store"
 TABLES_TABLE = "store_tables"
@@ -41,8 +42,6 @@ FID, GEOM = "fid", "geom"
 VN2000_ZONES = (5899, 9212)  # TM-3 107-45 (Đồng Nai), TM-3 106-15 (the old Bình Phước zone)
 VN2000_GEOGRAPHIC, VN2000_TO_WGS84 = 4756, 6960
 _LOCK_KEY = 0x6769735F73746F72  # 'gis_stor': the advisory lock writers of one database share
-_MAX_IDENTIFIER = 63  # bytes; PostgreSQL cuts longer names
-_TEXT_DTYPE = pd.Series(["x"]).dtype  # what this pandas makes of text (str in pandas 3)
 
 
 class PostGISStore(VersionedStore):
@@ -226,7 +225,7 @@ class PostGISStore(VersionedStore):
         with self._connection() as conn:
             rows = conn.cursor(binary=True).execute(query, params).fetchall()
         values = list(zip(*rows)) if rows else [()] * (len(select))
-        data = {c["name"]: _from_sql(list(v), c) for c, v in zip(columns, values)}
+        data = {c["name"]: from_sql(list(v), c) for c, v in zip(columns, values)}
         if not spatial:
             return pd.DataFrame(data, index=pd.RangeIndex(len(rows)), columns=[c["name"] for c in columns])
         geoms = shapely.from_wkb(np.array(values[-1], dtype=object)) if rows else np.array([], dtype=object)
@@ -288,7 +287,7 @@ class PostGISStore(VersionedStore):
             return table
         geo = isinstance(frame, gpd.GeoDataFrame)
         attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name)) if geo else frame
-        columns = _columns(attrs)
+        columns = columns_of(attrs, reserved=(FID, GEOM))
         srid, crs = _srid_and_crs(conn, frame.crs) if geo else (None, None)
         geoms, geometry_type = _geometries(frame, srid) if geo else (None, None)
         definitions = [sql.SQL("{} bigint PRIMARY KEY").format(sql.Identifier(FID))]
@@ -315,7 +314,7 @@ class PostGISStore(VersionedStore):
 
         names = [FID] + [c["column"] for c in columns] + ([GEOM] if geoms is not None else [])
         types = ["int8"] + [c["sql_type"] for c in columns] + (["bytea"] if geoms is not None else [])
-        data = [range(len(attrs))] + [_to_sql(attrs.iloc[:, i], c) for i, c in enumerate(columns)]
+        data = [range(len(attrs))] + [to_sql(attrs.iloc[:, i], c) for i, c in enumerate(columns)]
         if geoms is not None:
             data.append(geoms)
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
@@ -364,10 +363,10 @@ def _now() -> str:
 
 def _short(name: str) -> str:
     """A table name PostgreSQL keeps whole: a long layer name is cut before its content hash."""
-    if len(name.encode()) <= _MAX_IDENTIFIER:
+    if len(name.encode()) <= MAX_IDENTIFIER:
         return name
     layer, digest = name.rsplit("__", 1)
-    cut = layer.encode()[:_MAX_IDENTIFIER - len(digest) - 2].decode(errors="ignore")
+    cut = layer.encode()[:MAX_IDENTIFIER - len(digest) - 2].decode(errors="ignore")
     return f"{cut}__{digest}"
 
 
@@ -430,84 +429,6 @@ def spatial_ref_sys_row(epsg: int) -> tuple[str, str] | None:
     if not srtext or not proj4 or len(srtext) > 2048:
         return None
     return srtext, proj4.replace(" +type=crs", "")
-
-
-# -- columns ------------------------------------------------------------------------------
-def _columns(attrs: pd.DataFrame) -> list[dict]:
-    """How each column is kept: its original name, a PostgreSQL name, type and a kind that says
-    how to read it back."""
-    out, used = [], {FID, GEOM}
-    for i, name in enumerate(attrs.columns):
-        column = str(name)
-        if column in used or len(column.encode()) > _MAX_IDENTIFIER or "\0" in column:
-            column = f"c{i}"
-        used.add(column)
-        out.append({"name": str(name), "column": column, **_kind(attrs.iloc[:, i])})
-    return out
-
-
-def _kind(series: pd.Series) -> dict:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype) and not series.isna().any():
-        return {"kind": "bool", "sql_type": "boolean", "dtype": "bool", "tz": None}
-    if pd.api.types.is_integer_dtype(dtype):
-        numpy_dtype = np.dtype(str(dtype).lower())
-        sql_type = {1: "smallint", 2: "smallint", 4: "integer"}.get(numpy_dtype.itemsize, "bigint")
-        if numpy_dtype == np.uint64 or numpy_dtype == np.uint32:
-            sql_type = "numeric" if numpy_dtype == np.uint64 else "bigint"
-        return {"kind": "int", "sql_type": sql_type, "dtype": numpy_dtype.name, "tz": None}
-    if pd.api.types.is_float_dtype(dtype):
-        float_dtype = np.dtype(str(dtype).lower())
-        return {"kind": "float", "sql_type": "real" if float_dtype.itemsize == 4 else "double precision",
-                "dtype": float_dtype.name, "tz": None}
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return {"kind": "datetime", "sql_type": "timestamptz", "dtype": None, "tz": str(dtype.tz)}
-    if pd.api.types.is_datetime64_dtype(dtype):
-        return {"kind": "datetime", "sql_type": "timestamp", "dtype": None, "tz": None}
-    inferred = pd.api.types.infer_dtype(series, skipna=True)  # what an object column holds
-    kind, sql_type = {"boolean": ("object_bool", "boolean"), "date": ("date", "date"),
-                      "bytes": ("bytes", "bytea")}.get(inferred, ("text", "text"))
-    return {"kind": kind, "sql_type": sql_type, "dtype": None, "tz": None}
-
-
-def _to_sql(series: pd.Series, column: dict) -> list:
-    """A column as Python values for COPY: None for every kind of missing value."""
-    kind = column["kind"]
-    if kind == "datetime":
-        utc = series.dt.tz_convert("UTC") if column["tz"] else series
-        return [None if pd.isna(v) else v.to_pydatetime() for v in utc]
-    values = series.to_numpy(dtype=object).tolist()
-    missing = pd.isna(series).tolist()
-    if kind == "bool" or kind == "object_bool":
-        return [None if m else bool(v) for v, m in zip(values, missing)]
-    if kind == "int":
-        return [None if m else int(v) for v, m in zip(values, missing)]
-    if kind == "float":
-        return [None if m else float(v) for v, m in zip(values, missing)]
-    if kind == "text":
-        if pd.api.types.is_string_dtype(series.dtype) and not isinstance(series.dtype, np.dtypes.ObjectDType):
-            return [None if m else v for v, m in zip(values, missing)]  # text already
-        return [None if m else (v if isinstance(v, str) else str(v)) for v, m in zip(values, missing)]
-    return [None if m else v for v, m in zip(values, missing)]
-
-
-def _from_sql(values: list, column: dict) -> pd.Series:
-    """A column read back as the GeoPackage store reads it (an int column with nulls: float)."""
-    kind, dtype = column["kind"], column["dtype"]
-    if kind in ("int", "float"):
-        floats = kind == "float" or any(v is None for v in values)
-        array = np.array([np.nan if v is None else v for v in values], dtype=object)
-        return pd.Series(array, dtype=(dtype if kind == "float" else "float64") if floats else dtype)
-    if kind == "bool":
-        return pd.Series(values, dtype=bool)
-    if kind == "text":
-        return pd.Series(values, dtype=_TEXT_DTYPE)
-    if kind == "datetime":
-        stamps = pd.to_datetime(pd.Series(values, dtype=object), utc=column["tz"] is not None)
-        if column["tz"]:
-            return stamps.dt.tz_convert(column["tz"]).astype(f"datetime64[ms, {column['tz']}]")
-        return stamps.astype("datetime64[ms]")
-    return pd.Series(values, dtype=object)
 
 
 # -- geometry -----------------------------------------------------------------------------

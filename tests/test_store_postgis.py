@@ -230,13 +230,15 @@ def test_column_types_read_back_as_from_the_geopackage(tmp_path, pg_empty_url):
 
 def test_columns_named_like_the_tables_own_and_long_names_keep_their_values(pg_empty_url):
     long_name = "tên_cột_rất_dài_" * 6  # over PostgreSQL's 63 bytes
-    frame = gpd.GeoDataFrame({"geom": ["not the geometry", "x"], "fid": [10, 20], long_name: [1.5, 2.5]},
+    frame = gpd.GeoDataFrame({"c1": ["a", "b"], "geom": ["not the geometry", "x"], "fid": [10, 20],
+                              long_name: [1.5, 2.5], "u16": np.array([65535, 0], dtype="uint16")},
                              geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs="EPSG:9212")
     store = open_store(Settings(store=pg_empty_url))
     store.write({"tên lớp có dấu " * 5: frame}, WriteInfo("test"))  # a layer name over 63 bytes too
     back = store.read_layer("tên lớp có dấu " * 5)
-    assert list(back.columns) == ["geom", "fid", long_name, "geometry"]
+    assert list(back.columns) == ["c1", "geom", "fid", long_name, "u16", "geometry"]
     assert back["geom"].tolist() == ["not the geometry", "x"] and back["fid"].tolist() == [10, 20]
+    assert back["c1"].tolist() == ["a", "b"] and back["u16"].tolist() == [65535, 0] and back["u16"].dtype == "uint16"
     assert back[long_name].tolist() == [1.5, 2.5] and back.geometry.equals(frame.geometry)
     store.close()
 
