@@ -2,10 +2,12 @@
 write one version), validate again from the store (as `gis-service validate`), read every layer
 and one bbox page, on a new GeoPackage and a new PostGIS database per run, the back ends
 alternating in one process (this machine is shared: compare the ratio, medians of the runs).
-Run on purpose, not in CI.
+With ``--parcels N``, also writing, reading and paging N synthetic parcels (one layer). Run on
+purpose, not in CI.
 
     scripts/pg_cluster.sh start /tmp/pg 55432      # a loopback cluster, if none is running
-    .venv/bin/python scripts/bench_store.py --postgis postgresql://postgres@127.0.0.1:55432/gis [--runs 5]
+    .venv/bin/python scripts/bench_store.py --postgis postgresql://postgres@127.0.0.1:55432/gis [--runs 5] \
+        [--parcels 100000]
 
 The URL's user must be allowed to create databases: each run gets its own, dropped after.
 """
@@ -24,13 +26,14 @@ sys.path.insert(0, str(ROOT))
 
 from gis_service.build import build_store, load_sources  # noqa: E402
 from gis_service.settings import Settings  # noqa: E402
-from gis_service.store import open_store  # noqa: E402
+from gis_service.store import WriteInfo, open_store  # noqa: E402
 from gis_service.validate import check_store_version  # noqa: E402
 
 STEPS = ("build", "validate", "read all", "bbox page")
+PARCEL_STEPS = ("parcels write", "parcels read", "parcels bbox page", "parcels offset page")
 
 
-def run_once(settings: Settings) -> dict[str, float]:
+def run_once(settings: Settings, parcels=None) -> dict[str, float]:
     times = {}
     t = time.perf_counter()
     store = open_store(settings)
@@ -49,6 +52,20 @@ def run_once(settings: Settings) -> dict[str, float]:
     t = time.perf_counter()
     view.read_layer("durian_plots", bbox=(minx, miny, (minx + maxx) / 2, (miny + maxy) / 2), limit=20, offset=20)
     times["bbox page"] = time.perf_counter() - t
+    if parcels is not None:
+        t = time.perf_counter()
+        store.write({"parcels": parcels}, WriteInfo("bench"))
+        times["parcels write"] = time.perf_counter() - t
+        t = time.perf_counter()
+        whole = store.read_layer("parcels")
+        times["parcels read"] = time.perf_counter() - t
+        minx, miny, _, _ = whole.total_bounds
+        t = time.perf_counter()
+        store.read_layer("parcels", bbox=(minx, miny, minx + 2000, miny + 2000), limit=100, offset=10)
+        times["parcels bbox page"] = time.perf_counter() - t
+        t = time.perf_counter()
+        store.read_layer("parcels", limit=100, offset=len(whole) // 2)
+        times["parcels offset page"] = time.perf_counter() - t
     getattr(store, "close", lambda: None)()
     return times
 
@@ -57,7 +74,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgis", required=True, help="postgresql://user@host:port/database")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--parcels", type=int, default=0, help="also write and read N synthetic parcels")
     args = parser.parse_args()
+    parcels = None
+    if args.parcels:
+        from gis_service.synthetic import commune_boundary, make_parcels
+
+        parcels = make_parcels(args.parcels, commune_boundary(ROOT / "layers")).frame
     import psycopg
     from psycopg import sql
 
@@ -75,15 +98,15 @@ def main() -> None:
                    f"{server.get('port', 5432)}/{database}")
             order = [("gpkg", str(gpkg)), ("postgis", url)]
             for backend, location in (order if run % 2 == 0 else order[::-1]):
-                results[backend].append(run_once(Settings(layers_dir=ROOT / "layers", store=location)))
+                results[backend].append(run_once(Settings(layers_dir=ROOT / "layers", store=location), parcels))
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
-    print(f"{'step':<10} {'GeoPackage s':>13} {'PostGIS s':>10} {'ratio':>6}   (medians of {args.runs} runs)")
-    for step in (*STEPS, "build + validate"):
+    print(f"{'step':<20} {'GeoPackage s':>12} {'PostGIS s':>10} {'ratio':>6}   (medians of {args.runs} runs)")
+    for step in (*STEPS, "build + validate", *(PARCEL_STEPS if parcels is not None else ())):
         def median(backend):
             values = [r["build"] + r["validate"] if step == "build + validate" else r[step] for r in results[backend]]
             return statistics.median(values)
         a, b = median("gpkg"), median("postgis")
-        print(f"{step:<16} {a:>7.3f} {b:>10.3f} {b / a:>6.2f}")
+        print(f"{step:<20} {a:>12.3f} {b:>10.3f} {b / a:>6.2f}")
 
 
 if __name__ == "__main__":
