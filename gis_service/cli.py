@@ -49,7 +49,7 @@ def cmd_build(args, settings: Settings) -> int:
 
     progress = Progress(args.quiet)
     store = open_store(settings)
-    progress(f"Xây dựng kho dữ liệu / Building the store {store.path}")
+    progress(f"Xây dựng kho dữ liệu / Building the store {settings.store}")
     counts = build_store(settings, store, progress, user=_cli_user(), message=args.message or "",
                          on=_day(args.date))
     progress("Xong / Done: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -68,7 +68,7 @@ def cmd_validate(args, settings: Settings) -> int:
     store = open_store(settings)
     view = store.at()
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on version {view.version()} "
-             f"of {store.path}")
+             f"of {settings.store}")
     tables, report = check_store_version(view, source, progress=progress, on=_day(args.date))
     kept = load_report(view)
     if (kept is not None and plan_source_of(view).sha256 == source.sha256
