@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from . import deadline
 from .build import NEIGHBOURS_LAYER, neighbours
 from .errors import InputError, NotFound
 from .geom import closing, greatest_width_m
@@ -119,6 +120,7 @@ def edgematch_store(store: Store, tolerance_m: float = DEFAULT_TOLERANCE_M) -> l
             continue
         frame = store.read_layer(layer)
         for row in frame.itertuples():
+            deadline.check()
             source = "store" if label is None else f"imported: {row.source_file}"
             results.append(match_one(ours, row.geometry, str(row.name), source, tolerance_m))
     if not results:

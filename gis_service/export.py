@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from . import deadline
 from .crs import PLAN_CRSS, WGS84
 from .errors import InputError, NotFound
 from .ogcapi.collections import PLAN_LAYERS, collections
@@ -58,6 +59,7 @@ def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format")
     frames = _frames(store, layer)
+    deadline.check()
     target, tag = _target_crs(crs, next(iter(frames.values())).crs)
     frames = {name: f.to_crs(target) if f.crs is not None else f for name, f in frames.items()}
     ext, media = FORMATS[fmt]

@@ -22,6 +22,7 @@ class Settings:
     upload_max_bytes: int = 50 * 1024 * 1024
     tiles_url: str = ""  # opt-in background tiles for the planner map; empty: plain, offline
     chromium: str = "/usr/bin/chromium"  # prints the report to PDF
+    request_time_limit_s: int = 60  # a web request's work stops at its next check after this
 
     @property
     def catalog_file(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .collections import Collection
 from .documents import GEOJSON, HTML, JSON, TITLE_EN, TITLE_VI
-from .query import DEFAULT_LIMIT, MAX_LIMIT, SUPPORTED_CRS
+from .query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SUPPORTED_CRS
 
 
 def _param(name: str, description: str, schema: dict, style: str | None = None) -> dict:
@@ -17,12 +17,16 @@ def _param(name: str, description: str, schema: dict, style: str | None = None) 
 
 PARAMETERS = {
     "f": _param("f", "Định dạng / Format", {"type": "string", "enum": ["json", "html"]}),
+    # above the maximum the maximum is used, as OGC API – Features requires (no error)
     "limit": _param("limit", "Số đối tượng tối đa mỗi trang / Features per page",
                     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
     "offset": _param("offset", "Bỏ qua n đối tượng đầu / Features to skip",
-                     {"type": "integer", "minimum": 0, "default": 0}),
-    "bbox": _param("bbox", "Khung giới hạn / Bounding box minx,miny,maxx,maxy (in bbox-crs)",
+                     {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+    "bbox": _param("bbox", "Khung giới hạn / Bounding box minx,miny,maxx,maxy (in bbox-crs, its axis "
+                   "order), with an area, inside the area of use of bbox-crs; otherwise 400",
                    {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, "form"),
+    "datetime": _param("datetime", "Thời điểm hoặc khoảng RFC 3339 / RFC 3339 instant or interval "
+                       "(the layers have no time property: every feature matches)", {"type": "string"}),
     "bbox-crs": _param("bbox-crs", "Hệ tọa độ của bbox / CRS of bbox",
                        {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
     "crs": _param("crs", "Hệ tọa độ kết quả / CRS of the response",
@@ -32,8 +36,10 @@ PARAMETERS = {
 
 def _ok(description: str, *types: str) -> dict:
     return {"200": {"description": description, "content": {t: {} for t in types}},
-            "400": {"description": "Tham số sai / Bad parameter"},
-            "404": {"description": "Không tìm thấy / Not found"}}
+            "400": {"description": "Tham số sai / Bad parameter", "content": {JSON: {}, HTML: {}}},
+            "404": {"description": "Không tìm thấy / Not found", "content": {JSON: {}, HTML: {}}},
+            "503": {"description": "Quá thời gian / The request's time limit ran out",
+                    "content": {JSON: {}, HTML: {}}}}
 
 
 def _get(summary: str, op: str, params: list[str], responses: dict, path_params: list[dict] = ()) -> dict:
@@ -53,7 +59,7 @@ def openapi(collections: dict[str, Collection], base: str) -> dict:
         paths[f"/collections/{c.id}"] = _get(c.title, f"describe_{c.id}", ["f"], _ok(c.title, JSON, HTML))
         paths[f"/collections/{c.id}/items"] = _get(
             f"{c.title}: các đối tượng / features", f"getFeatures_{c.id}",
-            ["f", "limit", "offset", "bbox", "bbox-crs", "crs"], _ok("Features", GEOJSON, HTML))
+            ["f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"], _ok("Features", GEOJSON, HTML))
         paths[f"/collections/{c.id}/items/{{featureId}}"] = _get(
             f"{c.title}: một đối tượng / one feature", f"getFeature_{c.id}", ["f", "crs"],
             _ok("Feature", GEOJSON, HTML), [feature_id])

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask
 
-from ..errors import InputError, NotFound, Unauthorized
 from ..settings import PROJECT_ROOT, Settings
 from ..store import open_store
-
-#: one mapping from exception type to HTTP status: deep code raises, one handler answers
-HTTP_STATUS = {InputError: 400, Unauthorized: 401, NotFound: 404, RequestEntityTooLarge: 413}
+from . import errors, headers
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -20,9 +16,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["STORE"] = open_store(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes
+    app.json.ensure_ascii = False  # Vietnamese readable as it is in every JSON answer
 
-    for exc_type, status in HTTP_STATUS.items():
-        app.register_error_handler(exc_type, _json_error(status))
+    errors.register(app)   # one handler: deep code raises, the status comes from one mapping
+    headers.register(app)  # security headers and the time limit on every request
 
     from . import health
     app.register_blueprint(health.bp)
@@ -37,14 +34,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(display.bp)
     return app
-
-
-def _json_error(status: int):
-    def handler(err):
-        message = str(err)
-        if isinstance(err, RequestEntityTooLarge):
-            limit = current_app.config["MAX_CONTENT_LENGTH"]
-            message = (f"Tệp tải lên vượt giới hạn {limit:,} byte / "
-                       f"the upload is larger than the limit of {limit:,} bytes")
-        return jsonify({"error": message, "status": status}), status
-    return handler

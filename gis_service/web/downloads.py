@@ -15,8 +15,7 @@ EXTENSIONS = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
 
 INDEX = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <title>Tải dữ liệu / Downloads</title>
-<style>body{font-family:system-ui,sans-serif;margin:1.5em}td,th{padding:.2em .6em;text-align:left}
-.mark{color:#a00;font-weight:bold}</style></head><body>
+<link rel="stylesheet" href="{{ url_for('static', filename='css/pages.css') }}"></head><body class="plain">
 <h1>Tải dữ liệu xã Nghĩa Trung / Nghĩa Trung data downloads</h1>
 <p>Hệ tọa độ mặc định: VN-2000 TM-3 của quy hoạch; thêm <code>?crs=wgs84</code> cho WGS 84.
 / Default CRS: the plan's VN-2000 TM-3 zone; add <code>?crs=wgs84</code> for WGS 84.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import shapely
 
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
+from ..crsdomain import check_box
 from ..errors import InputError
 from .plandata import PlanData, ZoneSummary
 
@@ -25,8 +26,10 @@ class LookupPoint:
     crs: str  # EPSG:4326 (x = lon, y = lat) or a VN-2000 TM-3 zone
 
 
-def parse_lookup(args) -> LookupPoint:
-    """Parse query parameters: lon & lat, or x & y with an optional crs (default EPSG:5899)."""
+def parse_lookup(args, plan_crs: str = DONG_NAI_TM3) -> LookupPoint:
+    """Parse query parameters: lon & lat, or x & y with an optional crs (default EPSG:5899).
+    The point must lie where the plan's CRS is defined (its area of use): a point in another
+    continent has no VN-2000 coordinates to look up."""
     has_lonlat = "lon" in args or "lat" in args
     has_xy = "x" in args or "y" in args
     if has_lonlat and has_xy:
@@ -37,18 +40,18 @@ def parse_lookup(args) -> LookupPoint:
             raise InputError(f"longitude {lon} is outside −180…180", field="lon")
         if not -90 <= lat <= 90:
             raise InputError(f"latitude {lat} is outside −90…90", field="lat")
+        check_box((lon, lat, lon, lat), plan_crs, field="lon", order="lonlat")
         return LookupPoint(lon, lat, WGS84)
     if has_xy:
         crs = (args.get("crs") or DONG_NAI_TM3).strip().upper()
         if crs not in PLAN_CRSS:
-            raise InputError(f"crs must be one of {', '.join(PLAN_CRSS)} for x/y, got {crs!r}",
+            raise InputError(f"crs must be one of {', '.join(PLAN_CRSS)} for x/y, got {crs[:40]!r}",
                              field="crs")
         x, y = _number(args, "x"), _number(args, "y")
         if x > 1_000_000 and y < 1_000_000:
             raise InputError(f"x={x} looks like a northing and y={y} like an easting: x is the "
                              "easting (E), y the northing (N); swap them", field="x")
-        if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
-            raise InputError(f"x={x}, y={y} are not VN-2000 TM-3 coordinates in metres", field="x")
+        check_box((x, y, x, y), crs, field="x", order="xy")
         return LookupPoint(x, y, crs)
     raise InputError("give lon and lat (WGS 84), or x and y (VN-2000, crs EPSG:5899 or EPSG:9212)",
                      field="lon")
@@ -61,9 +64,9 @@ def _number(args, name: str) -> float:
     try:
         value = float(str(raw).replace(",", "."))
     except ValueError:
-        raise InputError(f"must be a number, got {raw!r}", field=name) from None
+        raise InputError(f"must be a number, got {str(raw)[:40]!r}", field=name) from None
     if not math.isfinite(value):
-        raise InputError(f"must be a finite number, got {raw!r}", field=name)
+        raise InputError(f"must be a finite number, got {str(raw)[:40]!r}", field=name)
     return value
 
 

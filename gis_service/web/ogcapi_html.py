@@ -12,9 +12,7 @@ from ..catalog import ILLUSTRATIVE_MARK
 
 PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>body{font-family:system-ui,sans-serif;margin:1.5em;max-width:70em}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top}
-.mark{color:#a00;font-weight:bold}small{color:#555}</style></head><body>
+<link rel="stylesheet" href="/static/css/pages.css"></head><body class="plain">
 <p><a href="{{ base }}/?f=html">Dữ liệu mở / Open data</a> ·
 <a href="{{ base }}/collections?f=html">Tập dữ liệu / Collections</a> ·
 <a href="{{ base }}/api?f=html">API</a></p>

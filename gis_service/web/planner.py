@@ -21,5 +21,5 @@ def planner_map():
 
 @bp.get("/lookup")
 def lookup_point():
-    point = parse_lookup(request.args)
-    return jsonify(lookup(plan_data(), point))
+    data = plan_data()
+    return jsonify(lookup(data, parse_lookup(request.args, data.plan.crs)))
