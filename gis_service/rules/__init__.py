@@ -85,4 +85,25 @@ def fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+#: the precision every measure is printed at, and so the one its verdict is taken at: a zone of
+#: exactly 500 ha delivered in the other VN-2000 zone measures 500.0000000001 ha here, and must
+#: not be "above the maximum 500 ha" beside a printed 500.00 ha
+DIGITS = {"ha": 2, "m": 1, "m²": 1}
+
+
+def at_shown(value: float, unit: str) -> float:
+    """``value`` as the report prints it: the number a verdict compares with its target."""
+    return round(float(value), DIGITS.get(unit, 1))
+
+
+def bound(value: float) -> str:
+    """A target as written in the plan, all its digits: 500 → '500', 1000 → '1,000', 0.5 → '0.5'."""
+    return f"{value:,.12g}"
+
+
+def shown(value: float, unit: str) -> str:
+    """'500.00 ha', '382.4 m', '12.5 m²'."""
+    return f"{fmt(value, DIGITS.get(unit, 1))} {unit}"
+
+
 from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)

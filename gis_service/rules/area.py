@@ -10,7 +10,7 @@ from pydantic import model_validator
 
 from ..config import Strict
 from ..crs import geodesic_ha
-from . import Context, Finding, fmt, register
+from . import Context, Finding, at_shown, bound, register, shown
 
 
 class AreaParams(Strict):
@@ -28,18 +28,21 @@ class AreaParams(Strict):
 
     def target(self) -> str:
         if self.min_ha is not None and self.max_ha is not None:
-            return f"{fmt(self.min_ha, 0)}–{fmt(self.max_ha, 0)} ha"
+            return f"{bound(self.min_ha)}–{bound(self.max_ha)} ha"
         if self.min_ha is not None:
-            return f"≥ {fmt(self.min_ha, 0)} ha"
-        return f"≤ {fmt(self.max_ha, 0)} ha"
+            return f"≥ {bound(self.min_ha)} ha"
+        return f"≤ {bound(self.max_ha)} ha"
 
     def verdict(self, ha: float) -> tuple[bool, str, str]:
+        """Pass or fail, taken on the hectares as printed (0.01 ha): never 'above 500 ha' beside
+        a printed 500.00 ha."""
+        ha = at_shown(ha, "ha")
         if self.min_ha is not None and ha < self.min_ha:
-            return False, f"dưới mức tối thiểu {fmt(self.min_ha, 0)} ha", \
-                f"is below the target minimum {fmt(self.min_ha, 0)} ha"
+            return False, f"dưới mức tối thiểu {bound(self.min_ha)} ha", \
+                f"is below the target minimum {bound(self.min_ha)} ha"
         if self.max_ha is not None and ha > self.max_ha:
-            return False, f"vượt mức tối đa {fmt(self.max_ha, 0)} ha", \
-                f"is above the target maximum {fmt(self.max_ha, 0)} ha"
+            return False, f"vượt mức tối đa {bound(self.max_ha)} ha", \
+                f"is above the target maximum {bound(self.max_ha)} ha"
         return True, f"đạt chỉ tiêu {self.target()}", f"meets the target {self.target()}"
 
 
@@ -49,11 +52,7 @@ def area(rule, params: AreaParams, ctx: Context) -> list[Finding]:
         return [_kind_area(rule, params, ctx, kind) for kind in ctx.plan.kinds_of(rule)]
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     ha = zones["area_ha"].to_numpy()
-    failing = np.zeros(len(ha), dtype=bool)
-    if params.min_ha is not None:
-        failing |= ha < params.min_ha
-    if params.max_ha is not None:
-        failing |= ha > params.max_ha
+    failing = np.array([not params.verdict(a)[0] for a in ha], dtype=bool)
     bad = zones[failing]
     geodesic = geodesic_ha(bad.geometry.values, ctx.crs)
     return [_finding(rule, params, (zid,), f"Vùng '{zid}'", f"Zone '{zid}'", float(a), geom, float(g))
@@ -73,6 +72,6 @@ def _finding(rule, params, ids, label_vi, label_en, ha, geom, geodesic: float) -
     passed, why_vi, why_en = params.verdict(ha)
     return Finding(
         rule.id, passed, ids, round(ha, 4), "ha", params.target(),
-        f"{label_vi}: {fmt(ha, 1)} ha (trắc địa {fmt(geodesic, 1)} ha) {why_vi}",
-        f"{label_en}: {fmt(ha, 1)} ha (geodesic {fmt(geodesic, 1)} ha) {why_en}",
+        f"{label_vi}: {shown(ha, 'ha')} (trắc địa {shown(geodesic, 'ha')}) {why_vi}",
+        f"{label_en}: {shown(ha, 'ha')} (geodesic {shown(geodesic, 'ha')}) {why_en}",
         None if passed else geom, round(geodesic, 4))

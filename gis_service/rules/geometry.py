@@ -10,7 +10,7 @@ from shapely.geometry import Point
 
 from ..config import Strict
 from ..geom import closing, greatest_width_m
-from . import Context, Finding, fmt, register
+from . import Context, Finding, at_shown, bound, fmt, register, shown
 
 _PLACE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)")
 
@@ -52,16 +52,16 @@ def inside_boundary(rule, params: InsideParams, ctx: Context) -> list[Finding]:
     shapely.prepare(allowed)
     zones = zones[~shapely.within(zones.geometry.values, allowed)]  # cheap test first
     outside = shapely.difference(zones.geometry.values, allowed)
-    outside_ha = shapely.area(outside) / 10_000
+    outside_m2 = shapely.area(outside)
     findings = []
-    for i in np.flatnonzero(outside_ha > 0):
-        zone = zones.iloc[i]
+    for i in np.flatnonzero([at_shown(a, "m²") > 0 for a in outside_m2]):
+        zone, area = zones.iloc[i], float(outside_m2[i])
         findings.append(Finding(
-            rule.id, False, (zone["id"],), round(float(outside_ha[i]), 4), "ha",
-            f"0 ha ngoài ranh giới xã (dung sai {fmt(params.tolerance_m, 0)} m) / "
-            f"0 ha outside the commune (tolerance {fmt(params.tolerance_m, 0)} m)",
-            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {fmt(outside_ha[i], 2)} ha",
-            f"Zone '{zone['id']}' reaches {fmt(outside_ha[i], 2)} ha outside the commune boundary",
+            rule.id, False, (zone["id"],), round(area / 10_000, 4), "ha",
+            f"0 ha ngoài ranh giới xã (dung sai {bound(params.tolerance_m)} m) / "
+            f"0 ha outside the commune (tolerance {bound(params.tolerance_m)} m)",
+            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {_ha_m2(area)}",
+            f"Zone '{zone['id']}' reaches {_ha_m2(area)} outside the commune boundary",
             outside[i]))
     return findings
 
@@ -93,7 +93,7 @@ def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
     pieces = [_closing_gaps(tile, geoms, zones.sindex, half, margin) for tile in _tiles(geoms)]
     found = shapely.intersection(shapely.union_all([p for p in pieces if not p.is_empty]), ctx.boundary)
     return [_gap_finding(rule, params, part, zones) for part in shapely.get_parts(found)
-            if part.geom_type == "Polygon" and part.area >= params.min_area_m2]
+            if part.geom_type == "Polygon" and at_shown(part.area, "m²") >= params.min_area_m2]
 
 
 def _tiles(geoms) -> list:
@@ -121,11 +121,16 @@ def _gap_finding(rule, params: GapParams, part, zones) -> Finding:
     near = sorted(zones["id"].to_numpy()[zones.sindex.query(part, predicate="dwithin", distance=0.01)])
     return Finding(
         rule.id, False, tuple(near), round(part.area, 1), "m²",
-        f"không có khe hở hẹp hơn {fmt(params.max_width_m, 0)} m / "
-        f"no gap narrower than {fmt(params.max_width_m, 0)} m",
-        f"Khe hở {fmt(part.area, 0)} m², rộng nhất {fmt(width, 1)} m giữa các vùng {', '.join(near)}",
-        f"Gap of {fmt(part.area, 0)} m², at most {fmt(width, 1)} m wide, between zones {', '.join(near)}",
+        f"không có khe hở hẹp hơn {bound(params.max_width_m)} m / "
+        f"no gap narrower than {bound(params.max_width_m)} m",
+        f"Khe hở {shown(part.area, 'm²')}, rộng nhất {shown(width, 'm')} giữa các vùng {', '.join(near)}",
+        f"Gap of {shown(part.area, 'm²')}, at most {shown(width, 'm')} wide, between zones {', '.join(near)}",
         part)
+
+
+def _ha_m2(area_m2: float) -> str:
+    """An area small enough to matter in m² and large enough to read in ha: '0.41 ha (4,123.4 m²)'."""
+    return f"{shown(area_m2 / 10_000, 'ha')} ({shown(area_m2, 'm²')})"
 
 
 def _lonlat(point: Point, crs) -> str:

@@ -6,7 +6,8 @@ import numpy as np
 import shapely
 
 from ..config import Strict
-from . import Context, Finding, fmt, register
+from . import Context, Finding, at_shown, bound, register
+from .geometry import _ha_m2
 
 
 class OverlapMatrixParams(Strict):
@@ -32,15 +33,13 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
     areas = shapely.area(overlaps)
     ids = zones["id"].to_numpy()
     findings = []
-    for k in np.flatnonzero(areas > params.tolerance_m2):
+    for k in np.flatnonzero([at_shown(a, "m²") > params.tolerance_m2 for a in areas]):
         a, b = ids[left[k]], ids[right[k]]
         findings.append(Finding(
             rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
-            f"chồng lấn ≤ {fmt(params.tolerance_m2, 0)} m² / overlap ≤ {fmt(params.tolerance_m2, 0)} m²",
-            f"Vùng '{a}' ({kinds[left[k]]}) chồng lấn vùng '{b}' ({kinds[right[k]]}) "
-            f"{fmt(areas[k] / 10_000, 2)} ha",
-            f"Zone '{a}' ({kinds[left[k]]}) overlaps zone '{b}' ({kinds[right[k]]}) by "
-            f"{fmt(areas[k] / 10_000, 2)} ha",
+            f"chồng lấn ≤ {bound(params.tolerance_m2)} m² / overlap ≤ {bound(params.tolerance_m2)} m²",
+            f"Vùng '{a}' ({kinds[left[k]]}) chồng lấn vùng '{b}' ({kinds[right[k]]}) {_ha_m2(areas[k])}",
+            f"Zone '{a}' ({kinds[left[k]]}) overlaps zone '{b}' ({kinds[right[k]]}) by {_ha_m2(areas[k])}",
             overlaps[k]))
     return findings
 
@@ -57,13 +56,13 @@ def no_overlap_with_layer(rule, params: LayerOverlapParams, ctx: Context) -> lis
     overlaps = shapely.intersection(zones.geometry.values, other)
     areas = shapely.area(overlaps)
     findings = []
-    for i in np.flatnonzero(areas > params.tolerance_m2):
+    for i in np.flatnonzero([at_shown(a, "m²") > params.tolerance_m2 for a in areas]):
         zid = zones["id"].iloc[i]
         findings.append(Finding(
             rule.id, False, (zid,), round(float(areas[i]) / 10_000, 4), "ha",
-            f"chồng lấn lớp {params.layer} ≤ {fmt(params.tolerance_m2, 0)} m² / "
-            f"overlap with {params.layer} ≤ {fmt(params.tolerance_m2, 0)} m²",
-            f"Vùng '{zid}' chồng lấn lớp {params.layer} {fmt(areas[i] / 10_000, 2)} ha",
-            f"Zone '{zid}' overlaps layer {params.layer} by {fmt(areas[i] / 10_000, 2)} ha",
+            f"chồng lấn lớp {params.layer} ≤ {bound(params.tolerance_m2)} m² / "
+            f"overlap with {params.layer} ≤ {bound(params.tolerance_m2)} m²",
+            f"Vùng '{zid}' chồng lấn lớp {params.layer} {_ha_m2(areas[i])}",
+            f"Zone '{zid}' overlaps layer {params.layer} by {_ha_m2(areas[i])}",
             overlaps[i]))
     return findings

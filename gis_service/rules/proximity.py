@@ -6,7 +6,7 @@ import shapely
 from shapely.geometry import LineString
 
 from ..config import Strict
-from . import Context, Finding, fmt, register
+from . import Context, Finding, at_shown, bound, register, shown
 
 
 class TouchParams(Strict):
@@ -24,14 +24,14 @@ def touches_layer(rule, params: TouchParams, ctx: Context) -> list[Finding]:
     lengths = shapely.length(shared)
     findings = []
     for zid, geom, part, length in zip(zones["id"], zones.geometry.values, shared, lengths):
-        passed = bool(length >= params.min_length_m)
+        passed = bool(at_shown(length, "m") >= params.min_length_m)
         findings.append(Finding(
             rule.id, passed, (zid,), round(float(length), 1), "m",
-            f"≥ {fmt(params.min_length_m, 0)} m",
-            f"Vùng '{zid}' giáp {params.layer} dọc {fmt(length, 0)} m "
-            f"({'đạt' if passed else 'chưa đạt'} ≥ {fmt(params.min_length_m, 0)} m)",
-            f"Zone '{zid}' borders {params.layer} along {fmt(length, 0)} m "
-            f"({'meets' if passed else 'short of'} ≥ {fmt(params.min_length_m, 0)} m)",
+            f"≥ {bound(params.min_length_m)} m",
+            f"Vùng '{zid}' giáp {params.layer} dọc {shown(length, 'm')} "
+            f"({'đạt' if passed else 'chưa đạt'} ≥ {bound(params.min_length_m)} m)",
+            f"Zone '{zid}' borders {params.layer} along {shown(length, 'm')} "
+            f"({'meets' if passed else 'short of'} ≥ {bound(params.min_length_m)} m)",
             None if passed else (part if not part.is_empty else geom.boundary)))
     return findings
 
@@ -54,13 +54,14 @@ def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: boo
     other = ctx.layer_union(layer)
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     geoms = zones.geometry.values
-    target = f"≤ {fmt(limit, 0)} m" if within else f"≥ {fmt(limit, 0)} m"
+    target = f"≤ {bound(limit)} m" if within else f"≥ {bound(limit)} m"
     if other.is_empty:  # nothing to come near, nothing too near
         return [_empty_layer(rule, layer, zones, target, passed=not within)] if len(zones) else []
     dists = shapely.distance(geoms, other)
     findings, too_near = [], None
     for zid, geom, dist in zip(zones["id"], geoms, dists):
-        passed = bool(dist <= limit if within else dist >= limit)
+        measured = at_shown(dist, "m")
+        passed = bool(measured <= limit if within else measured >= limit)
         where = None
         if not passed and within:  # the way to the layer
             where = shapely.shortest_line(geom, other)
@@ -69,8 +70,8 @@ def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: boo
             where = geom.intersection(too_near)
         findings.append(Finding(
             rule.id, passed, (zid,), round(float(dist), 1), "m", target,
-            f"Vùng '{zid}' cách {layer} {fmt(dist, 0)} m (yêu cầu {target})",
-            f"Zone '{zid}' is {fmt(dist, 0)} m from {layer} (required {target})", where))
+            f"Vùng '{zid}' cách {layer} {shown(dist, 'm')} (yêu cầu {target})",
+            f"Zone '{zid}' is {shown(dist, 'm')} from {layer} (required {target})", where))
     return findings
 
 
@@ -105,7 +106,7 @@ def contains_point(rule, params: ContainsParams, ctx: Context) -> list[Finding]:
     points = ctx.layer_union(params.layer)
     kinds = ctx.plan.kinds_of(rule)
     zones = ctx.zones_of(kinds)
-    target = "chứa / contains" if params.max_distance_m == 0 else f"≤ {fmt(params.max_distance_m, 0)} m"
+    target = "chứa / contains" if params.max_distance_m == 0 else f"≤ {bound(params.max_distance_m)} m"
     if points.is_empty:
         return [_empty_layer(rule, params.layer, zones, target, passed=False)]
     if zones.empty:
@@ -114,9 +115,9 @@ def contains_point(rule, params: ContainsParams, ctx: Context) -> list[Finding]:
                         f"No zone of kind {', '.join(kinds)}")]
     dists = shapely.distance(zones.geometry.values, points)
     dist = float(dists.min())
-    passed = dist <= params.max_distance_m
+    passed = at_shown(dist, "m") <= params.max_distance_m
     return [Finding(
         rule.id, passed, tuple(zones["id"]), round(dist, 1), "m", target,
-        f"{params.layer}: cách vùng {fmt(dist, 0)} m" + (" (nằm trong vùng)" if dist == 0 else ""),
-        f"{params.layer}: {fmt(dist, 0)} m from the zone" + (" (inside it)" if dist == 0 else ""),
+        f"{params.layer}: cách vùng {shown(dist, 'm')}" + (" (nằm trong vùng)" if dist == 0 else ""),
+        f"{params.layer}: {shown(dist, 'm')} from the zone" + (" (inside it)" if dist == 0 else ""),
         None if passed else shapely.shortest_line(zones.geometry.values[dists.argmin()], points))]
