@@ -14,3 +14,9 @@ def healthz():
     store = current_app.config["STORE"]
     # no path: where the server keeps its files is nobody's business
     return jsonify({"status": "ok", "layers": len(store.layer_names()), "version": store.version()})
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every page: no icon, and no 404 in their console."""
+    return "", 204

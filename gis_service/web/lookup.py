@@ -15,7 +15,7 @@ import shapely
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..crsdomain import check_box
 from ..errors import InputError
-from .plandata import PlanData, ZoneSummary
+from .plandata import PlanData
 
 
 
@@ -81,7 +81,7 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
     zones = data.zones
     hits = [str(i) for i in zones["id"][shapely.covers(zones.geometry.values, where)]]
     inside = bool(data.boundary.covers(where))
-    found = [_zone_json(data.zone(i)) for i in hits]
+    found = [data.zone(i).to_json() for i in hits]
     if inside and not found:
         spec = data.plan.remaining
         found = [{"id": None, "kind": "remaining", "name_vi": spec.name_vi, "name_en": spec.name_en,
@@ -95,19 +95,6 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
         "zones": found,
         "message_vi": _message_vi(inside, found),
         "message_en": _message_en(inside, found),
-    }
-
-
-def _zone_json(z: ZoneSummary) -> dict:
-    target = z.kind_target
-    return {
-        "id": z.id, "kind": z.kind, "kind_vi": z.kind_vi, "kind_en": z.kind_en,
-        "name_vi": z.name_vi, "name_en": z.name_en, "landuse": z.landuse, "status": z.status,
-        "area_ha": round(z.area_ha, 4), "geodesic_ha": round(z.geodesic_ha, 4),
-        "kind_target": None if target is None else {
-            "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
-            "target": target.target, "passed": target.passed},
-        "rules": z.rules, "passed": z.passed, "illustrative": z.illustrative,
     }
 
 

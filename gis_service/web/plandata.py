@@ -46,6 +46,23 @@ class ZoneSummary:
     def passed(self) -> bool:
         return all(r["passed"] for r in self.rules)
 
+    def to_json(self) -> dict:
+        """The zone as the lookup and the planner map's popups give it (plain JSON: the page
+        sets every text as text); the hectares also written as the report writes them."""
+        target = self.kind_target
+        return {
+            "id": self.id, "kind": self.kind, "kind_vi": self.kind_vi, "kind_en": self.kind_en,
+            "name_vi": self.name_vi, "name_en": self.name_en, "landuse": self.landuse,
+            "status": self.status, "color": self.color,
+            "area_ha": round(self.area_ha, 4), "geodesic_ha": round(self.geodesic_ha, 4),
+            "area_text": ha(self.area_ha, 2), "geodesic_text": ha(self.geodesic_ha, 2),
+            "kind_target": None if target is None else {
+                "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
+                "measured_text": ha(target.measured_ha, 2), "target": target.target,
+                "passed": target.passed},
+            "rules": self.rules, "passed": self.passed, "illustrative": self.illustrative,
+        }
+
 
 @dataclass
 class TargetRow:

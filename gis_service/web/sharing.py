@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from ..edgematch import edgematch_store, import_neighbour, report_text, summary_frame
 from ..errors import InputError
@@ -31,14 +31,16 @@ def _tolerance() -> float:
 
 @bp.get("/edgematch")
 def edgematch_map():
-    from .sharing_map import edgematch_page
+    from .sharing_map import edgematch_payload
 
-    results = edgematch_store(current_app.config["STORE"], _tolerance())
+    tolerance = _tolerance()
+    results = edgematch_store(current_app.config["STORE"], tolerance)
     layers = published()
     boundary = collection(layers, "commune_boundary")
-    page = edgematch_page(results, boundary.read(), collection(layers, "neighbours").read(),
-                          f"{boundary.source} ({boundary.licence})")
-    return Response(page, mimetype="text/html")
+    return render_template("edgematch.html", results=results, tolerance=tolerance,
+                           attribution=f"{boundary.source} ({boundary.licence})",
+                           payload=edgematch_payload(results, boundary.read(),
+                                                     collection(layers, "neighbours").read()))
 
 
 @bp.get("/edgematch.json")
