@@ -9,8 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .catalog import Catalog, LayerEntry, load_catalog, read_entry
+from .catalog import Catalog, LayerEntry, layer_path, load_catalog, read_entry
 from .plan import Plan, load_plan
+from .provenance import file_digest
 from .settings import Settings
 from .store import CATALOG_TABLE, Store
 from .validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, remaining_land
@@ -26,14 +27,16 @@ def load_inputs(settings: Settings) -> tuple[Catalog, Plan]:
     return catalog, load_plan(settings.plan_file, names)
 
 
-def build_store(settings: Settings, store: Store, progress=None) -> dict[str, int]:
-    """Read, check and write every layer. Nothing is written unless everything reads cleanly."""
+def build_store(settings: Settings, store: Store, progress=None,
+                notes: list[str] | None = None) -> dict[str, int]:
+    """Read, check and write every layer. Nothing is written unless everything reads cleanly.
+    ``notes`` receives what was changed without refusing (Z and M dropped)."""
     catalog, plan = load_inputs(settings)
     layers: dict[str, gpd.GeoDataFrame] = {}
     for n, entry in enumerate(catalog.layers, 1):
         if progress:
             progress(f"[{n}/{len(catalog.layers)}] {entry.name} ← {entry.file}")
-        gdf = read_entry(entry, settings.layers_dir, plan.crs)
+        gdf = read_entry(entry, settings.layers_dir, plan.crs, notes)
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
@@ -45,7 +48,8 @@ def build_store(settings: Settings, store: Store, progress=None) -> dict[str, in
     if COMMUNES_LAYER in layers:
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
     entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)
-    layers[CATALOG_TABLE] = catalog_table(entries, plan)
+    digests = {e.name: file_digest(layer_path(e, settings.layers_dir)) for e in catalog.layers}
+    layers[CATALOG_TABLE] = catalog_table(entries, plan, digests)
     store.write(layers, descriptions={e.name: e.description for e in entries}, replace_all=True)
     return {name: len(frame) for name, frame in layers.items()}
 
@@ -77,10 +81,11 @@ def derived_entries(catalog: Catalog, plan: Plan, with_neighbours: bool) -> list
     return out
 
 
-def catalog_table(entries: list[LayerEntry], plan: Plan) -> pd.DataFrame:
+def catalog_table(entries: list[LayerEntry], plan: Plan, digests: dict[str, str] | None = None) -> pd.DataFrame:
+    """The store's layer catalog; ``digests``: each read layer's source file checksum (sha256)."""
     built = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows = [{"name": e.name, "role": e.role, "title_vi": e.title_vi, "title_en": e.title_en,
              "source": e.source, "licence": e.licence, "illustrative": e.illustrative,
-             "attribution": e.attribution,
+             "attribution": e.attribution, "sha256": (digests or {}).get(e.name, ""),
              "description": e.description, "crs": plan.crs, "built_at": built} for e in entries]
     return pd.DataFrame(rows)

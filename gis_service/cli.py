@@ -46,7 +46,9 @@ def cmd_build(args, settings: Settings) -> int:
 
     progress = Progress(args.quiet)
     progress(f"Xây dựng kho dữ liệu / Building the store {settings.store}")
-    counts = build_store(settings, open_store(settings), progress)
+    notes: list[str] = []
+    counts = build_store(settings, open_store(settings), progress, notes)
+    _print_notes(notes)
     progress("Xong / Done: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return EXIT_OK
 
@@ -56,9 +58,11 @@ def cmd_validate(args, settings: Settings) -> int:
     from .validate import save_report, validate_store
 
     progress = Progress(args.quiet or args.json)
-    _, plan = load_inputs(settings)
+    catalog, plan = load_inputs(settings)
     store = open_store(settings)
-    progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on {settings.store}")
+    built_at = _require_current(store, catalog, settings)
+    progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on {settings.store}, "
+             f"built {built_at} from the files now in {settings.layers_dir}")
     report = validate_store(store, plan, progress)
     if args.violations:
         _write_frame(report.violations_frame(), Path(args.violations), "violations")
@@ -69,6 +73,21 @@ def cmd_validate(args, settings: Settings) -> int:
         from .report import console_table
         print(console_table(report))
     return EXIT_OK if report.passed else EXIT_RULE_FAILED
+
+
+def _require_current(store, catalog, settings: Settings) -> str:
+    """The store's build time, once sure it holds the layers now on disk (refused otherwise:
+    after a refused build it still holds the previous files')."""
+    from .catalog import layer_path
+    from .provenance import require_current
+    from .store import CATALOG_TABLE
+
+    if not store.exists():
+        raise InputError("the store has not been built: run gis-service build first", file=str(settings.store))
+    stored = store.read_table(CATALOG_TABLE)
+    require_current(stored, {e.name: layer_path(e, settings.layers_dir) for e in catalog.layers},
+                    str(settings.store))
+    return str(stored["built_at"].iloc[0])
 
 
 def _write_frame(frame, path: Path, what: str) -> None:
@@ -86,15 +105,29 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_import_neighbour(args, settings: Settings) -> int:
+    import tempfile
+
     from .build import load_inputs
     from .edgematch import import_neighbour
+    from .uploads import EXPANSION_FACTOR, check_size, vector_source
 
     _, plan = load_inputs(settings)
-    added = import_neighbour(open_store(settings), Path(args.file), plan.crs, name=args.name,
-                             assume_crs=args.crs)
-    names = ", ".join(added[added["source_file"] == Path(args.file).name]["name"])
+    given = Path(args.file)
+    check_size(given, settings.upload_max_bytes, args.file)  # the same limits as a web upload
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gis-import-") as tmp:
+        path, label = vector_source(given, Path(tmp), EXPANSION_FACTOR * settings.upload_max_bytes, args.file)
+        added = import_neighbour(open_store(settings), path, plan.crs, name=args.name, assume_crs=args.crs,
+                                 display_name=label, notes=notes, source_file=given.name)
+    _print_notes(notes)
+    names = ", ".join(added[added["source_file"] == given.name]["name"])
     print(f"Đã nhập ranh giới / Imported boundary: {names} ← {args.file}")
     return EXIT_OK
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"Lưu ý / Note: {note}", file=sys.stderr)
 
 
 def cmd_edgematch(args, settings: Settings) -> int:

@@ -122,6 +122,9 @@ def check_box(box: Box, crs, *, field: str, file: str | None = None, feature: st
     elif order != "lonlat" and not d.is_geographic and box_within(box, (-180, -90, 180, 90)):
         hint = ("; các số trông như kinh độ/vĩ độ: hệ tọa độ sai? / the numbers look like "
                 "longitude/latitude: is the CRS wrong?")
+    elif d.is_geographic and 1000 < max(abs(v) for v in box) < 1e8:
+        hint = ("; các số trông như mét của hệ tọa độ phẳng (VN-2000?): hệ tọa độ sai? / the numbers "
+                "look like metres of a projected CRS (VN-2000?): is the CRS wrong?")
     raise InputError(
         f"tọa độ nằm ngoài vùng sử dụng của {d.crs} / coordinates lie outside the area of use of "
         f"{d.describe(order)} ({d.area}); got {_box_text(box)}{hint}",

@@ -184,3 +184,38 @@ def test_bow_tie_and_zone_outside_are_violations(built, capsys):
     assert outside["zone_ids"] == ["NS-01"] and outside["measured"] == pytest.approx(hub_ha, rel=1e-6)
     assert all(r["error"] is None for r in rules.values())  # nothing stopped on the bad polygon
     assert len(rules) == 13
+
+
+# -- after a refused build, validate does not quietly check the previous store ------------------
+
+def test_validate_after_a_refused_build_refuses_the_previous_store(built, capsys):
+    store, layers = built
+    good = (layers / ZONES).read_bytes()
+    (layers / ZONES).write_text('{"type": "FeatureCollection", "features": [{"type": ', encoding="utf-8")
+    _rebuild(capsys, store, layers)  # refused, the store as it was
+    before = digest(store)
+    code, out, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate")
+    assert code == 2 and out == ""
+    assert "was the last build refused?" in err and "zones ← draft_zones.geojson" in err
+    assert digest(store) == before
+    (layers / ZONES).write_bytes(good)  # the same bytes the store was built from: it matches again
+    code, _, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate")
+    assert code == 1 and "from the files now in" in err and "built 20" in err
+
+
+def test_the_store_records_each_source_files_checksum(built):
+    store, layers = built
+    table = gpd.read_file(store, layer="layer_catalog").set_index("name")["sha256"]
+    assert table["zones"] == hashlib.sha256((layers / ZONES).read_bytes()).hexdigest()
+    assert table["communes"] == hashlib.sha256((layers / "basemap/communes_2025.geojson").read_bytes()).hexdigest()
+    assert table["remaining_land"] == ""  # computed, not read
+
+
+def test_validate_refuses_a_store_without_checksums(built, capsys):
+    from gis_service.store import CATALOG_TABLE, GeoPackageStore
+
+    store, layers = built
+    old = GeoPackageStore(store)
+    old.write({CATALOG_TABLE: old.read_table(CATALOG_TABLE).drop(columns="sha256")})
+    code, _, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate")
+    assert code == 2 and "run gis-service build" in err and "checksums" in err

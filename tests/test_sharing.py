@@ -110,7 +110,7 @@ def test_bad_geometry_names_the_uploaded_file_feature_and_field(client, settings
     response = _post(client, points.to_json().encode(), "diem.geojson")
     assert response.status_code == 400
     error = response.get_json()["error"]
-    assert "diem.geojson" in error and "feature #1" in error and "field 'geometry'" in error
+    assert "diem.geojson" in error and "(#1)" in error and "field 'geometry'" in error
     assert _digest(settings.store) == before
 
 

@@ -115,11 +115,11 @@ def parse_bbox(raw: str, crs_uri_: str) -> tuple[float, float, float, float]:
     try:
         values = [float(v) for v in raw.split(",")]
     except ValueError:
-        raise InputError(f"bbox must be four numbers, got {raw[:80]!r}", field="bbox") from None
+        raise InputError(f"bbox phải là bốn số / bbox must be four numbers, got {raw[:80]!r}", field="bbox") from None
     if len(values) == 6:  # 3D bbox: drop the heights
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4 or not all(map(math.isfinite, values)):
-        raise InputError(f"bbox must be four finite numbers minx,miny,maxx,maxy, got {raw[:80]!r}",
+        raise InputError(f"bbox phải là bốn số hữu hạn / bbox must be four finite numbers minx,miny,maxx,maxy, got {raw[:80]!r}",
                          field="bbox")
     minx, miny, maxx, maxy = values
     if not (minx < maxx and miny < maxy):
@@ -136,13 +136,13 @@ def parse_datetime(raw: str) -> tuple[datetime | None, datetime | None]:
     the same, so a typing error is a 400 and not a silent 'everything'."""
     parts = raw.split("/")
     if len(parts) > 2:
-        raise InputError(f"datetime must be an instant or start/end, got {raw[:80]!r}", field="datetime")
+        raise InputError(f"datetime phải là thời điểm hoặc khoảng / datetime must be an instant or start/end, got {raw[:80]!r}", field="datetime")
     ends = [None if p in ("", "..") and len(parts) == 2 else _instant(p, raw) for p in parts]
     if len(ends) == 1:
         return ends[0], ends[0]
     start, end = ends
     if start and end and start > end:
-        raise InputError(f"datetime interval ends before it starts: {raw[:80]!r}", field="datetime")
+        raise InputError(f"khoảng thời gian kết thúc trước khi bắt đầu / datetime interval ends before it starts: {raw[:80]!r}", field="datetime")
     return start, end
 
 
@@ -152,7 +152,7 @@ def _instant(text: str, raw: str) -> datetime:
             raise ValueError
         value = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
-        raise InputError("datetime must be RFC 3339, e.g. 2025-07-01T00:00:00Z or "
+        raise InputError("datetime phải theo RFC 3339 / datetime must be RFC 3339, e.g. 2025-07-01T00:00:00Z or "
                          f"2025-07-01/.., got {raw[:80]!r}", field="datetime") from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
@@ -166,12 +166,12 @@ def _int(raw, name: str, default: int, minimum: int, maximum: int | None = None)
     if raw is None or raw == "":
         return default
     if not _INTEGER.fullmatch(raw):
-        raise InputError(f"must be a whole number, got {raw[:40]!r}", field=name)
+        raise InputError(f"phải là số nguyên / must be a whole number, got {raw[:40]!r}", field=name)
     value = int(raw)
     if value < minimum:
-        raise InputError(f"must be at least {minimum}, got {value}", field=name)
+        raise InputError(f"phải ít nhất {minimum} / must be at least {minimum}, got {value}", field=name)
     if maximum is not None and value > maximum:
-        raise InputError(f"must be at most {maximum:,}, got {raw[:40]}", field=name)
+        raise InputError(f"phải nhiều nhất {maximum:,} / must be at most {maximum:,}, got {raw[:40]}", field=name)
     return value
 
 

@@ -67,16 +67,17 @@ def upload_neighbour():
     if upload is None or not upload.filename:
         raise InputError("no file sent: use the form field 'file'", field="file")
     store = current_app.config["STORE"]
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gis-upload-") as tmp:
-        path = save_upload(upload.read(), upload.filename, Path(tmp),
-                           EXPANSION_FACTOR * settings.upload_max_bytes)
+        path, label = save_upload(upload.read(), upload.filename, Path(tmp),
+                                  EXPANSION_FACTOR * settings.upload_max_bytes)
         added = import_neighbour(store, path, store.crs(BOUNDARY_LAYER),
                                  name=request.form.get("name") or None,
-                                 assume_crs=request.form.get("crs") or None,
-                                 display_name=Path(upload.filename).name)
+                                 assume_crs=request.form.get("crs") or None, display_name=label,
+                                 notes=notes, source_file=Path(upload.filename).name)
     names = list(added[added["source_file"] == Path(upload.filename).name]["name"])
     results = [r for r in edgematch_store(store) if r.source.startswith("imported") and r.neighbour in names]
-    return jsonify({"imported": names, "edgematch": [r.summary() for r in results]}), 201
+    return jsonify({"imported": names, "notes": notes, "edgematch": [r.summary() for r in results]}), 201
 
 
 
