@@ -8,10 +8,12 @@ from .documents import GEOJSON, HTML, JSON, TITLE_EN, TITLE_VI
 from .query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SUPPORTED_CRS
 
 
-def _param(name: str, description: str, schema: dict, style: str | None = None) -> dict:
+def _param(name: str, description: str, schema: dict, style: str | None = None, example=None) -> dict:
     p = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
     if style:
         p.update(style=style, explode=False)
+    if example is not None:
+        p["example"] = example
     return p
 
 
@@ -24,9 +26,11 @@ PARAMETERS = {
                      {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
     "bbox": _param("bbox", "Khung giới hạn / Bounding box minx,miny,maxx,maxy (in bbox-crs, its axis "
                    "order), with an area, inside the area of use of bbox-crs; otherwise 400",
-                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, "form"),
+                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, "form",
+                   example=[107.0, 11.6, 107.3, 11.9]),
     "datetime": _param("datetime", "Thời điểm hoặc khoảng RFC 3339 / RFC 3339 instant or interval "
-                       "(the layers have no time property: every feature matches)", {"type": "string"}),
+                       "(the layers have no time property: every feature matches)", {"type": "string"},
+                       example="2025-07-01T00:00:00Z/.."),
     "bbox-crs": _param("bbox-crs", "Hệ tọa độ của bbox / CRS of bbox",
                        {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
     "crs": _param("crs", "Hệ tọa độ kết quả / CRS of the response",
