@@ -64,11 +64,14 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     return float("nan")
 
 
-def start_server(store: Path, port: int) -> subprocess.Popen:
+def start_server(store: Path, port: int, log: Path) -> subprocess.Popen:
+    """The server, its output to a file: a pipe nobody reads fills up with waitress's queue-depth
+    warnings under load and stops the server in the middle of a write."""
     env = dict(os.environ, GIS_SERVICE_STORE=str(store), GIS_SERVICE_LAYERS_DIR=str(ROOT / "layers"),
                PYTHONPATH=str(ROOT))
-    server = subprocess.Popen([sys.executable, "-m", "gis_service.cli", "serve", "--host", HOST, "--port", str(port)],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gis_service.cli", "serve", "--host", HOST, "--port",
+                                   str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -127,7 +130,8 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "gis_service.cli", "-q", "--store", str(store), "--layers",
                             str(ROOT / "layers"), *command], env=env, cwd=ROOT, capture_output=True)
         port = free_port()
-        server = start_server(store, port)
+        log = Path(tmp) / "server.log"
+        server = start_server(store, port, log)
         base = f"http://{HOST}:{port}"
         try:
             warm(base)
@@ -147,13 +151,14 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            warnings = log.read_text(errors="replace").count("Task queue depth")
     print(f"| target | s | req/s | p50 ms | p99 ms | requests | errors | RSS before → after MB |")
     print("|---|---|---|---|---|---|---|---|")
     for label, seconds, r, before, after in rows:
         print(f"| {label} | {seconds} | {r['rps']:.1f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['requests']:,} | "
               f"{r['errors']} | {before:.0f} → {after:.0f} |")
     print(f"\nserver RSS after warm-up {rss_start:.0f} MB, peak {peak:.0f} MB; wrk -t2 -c{args.connections}, "
-          f"waitress 8 threads, {os.cpu_count()} cores")
+          f"waitress 8 threads, {os.cpu_count()} cores; waitress queue-depth warnings: {warnings}")
 
 
 if __name__ == "__main__":
