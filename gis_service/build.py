@@ -1,5 +1,7 @@
-"""Build the store from layers/: read every catalog layer in any format GDAL reads, check it,
-reproject it to the plan CRS, derive the remaining land and the neighbours, write atomically."""
+"""Build a version of the store from layers/: read every catalog layer in any format GDAL reads,
+check it, reproject it to the plan CRS, derive the remaining land, the neighbours, the repaired
+zones and the report, and write it all as ONE version. Layers the build does not produce (a
+neighbour's upload, a register import) carry over."""
 
 from __future__ import annotations
 
@@ -10,28 +12,41 @@ import pandas as pd
 import shapely
 
 from .catalog import Catalog, LayerEntry, layer_path, load_catalog, read_entry
-from .plan import Plan, load_plan
+from .config import read_text
+from .plan import Plan
+from .raster import raster_from_table, raster_layers
+from .register import entry_type, register_layers
 from .provenance import file_digest
 from .settings import Settings
-from .store import CATALOG_TABLE, Store
-from .validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, remaining_land
-from .zones import check_zone_attributes, repaired
+from .store import CATALOG_TABLE, Store, WriteInfo
+from .validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource,
+                       check_version)
+from .zones import check_zone_attributes
 
 COMMUNES_LAYER = "communes"
 NEIGHBOURS_LAYER = "neighbours"
 
 
 def load_inputs(settings: Settings) -> tuple[Catalog, Plan]:
+    catalog, plan, _ = load_sources(settings)
+    return catalog, plan
+
+
+def load_sources(settings: Settings) -> tuple[Catalog, Plan, PlanSource]:
+    """The catalog and the plan file of layers/, checked; the plan with its text."""
     catalog = load_catalog(settings.catalog_file)
-    names = {e.name for e in catalog.layers} | {REMAINING_LAYER, NEIGHBOURS_LAYER}
-    return catalog, load_plan(settings.plan_file, names)
+    names = {e.name for e in [*catalog.layers, *catalog.registers, *catalog.rasters]} | {
+        REMAINING_LAYER, NEIGHBOURS_LAYER}
+    source = PlanSource(read_text(settings.plan_file), settings.plan_file.name)
+    return catalog, source.parse(names), source
 
 
-def build_store(settings: Settings, store: Store, progress=None,
-                notes: list[str] | None = None) -> dict[str, int]:
-    """Read, check and write every layer. Nothing is written unless everything reads cleanly.
-    ``notes`` receives what was changed without refusing (Z and M dropped)."""
-    catalog, plan = load_inputs(settings)
+def build_store(settings: Settings, store: Store, progress=None, user: str = "system",
+                message: str = "", on=None, notes: list[str] | None = None) -> dict[str, int]:
+    """Read, check, validate and write every layer as one version. Nothing is written unless
+    everything reads cleanly. Returns the feature count of each layer written. ``notes``
+    receives what was changed without refusing (Z and M dropped)."""
+    catalog, plan, source = load_sources(settings)
     layers: dict[str, gpd.GeoDataFrame] = {}
     for n, entry in enumerate(catalog.layers, 1):
         if progress:
@@ -40,18 +55,35 @@ def build_store(settings: Settings, store: Store, progress=None,
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
-    boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
-    layers[REMAINING_LAYER] = gpd.GeoDataFrame(
-        {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
-         "landuse": [";".join(plan.remaining.landuse)], "illustrative": [True]},
-        geometry=[remaining_land(boundary, repaired(layers[ZONES_LAYER]).geometry.values)], crs=plan.crs)
+    layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
+    rasters = raster_layers(catalog, settings.layers_dir, progress)
     if COMMUNES_LAYER in layers:
+        boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-    entries = catalog.layers + derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)
-    digests = {e.name: file_digest(layer_path(e, settings.layers_dir)) for e in catalog.layers}
-    layers[CATALOG_TABLE] = catalog_table(entries, plan, digests)
-    store.write(layers, descriptions={e.name: e.description for e in entries}, replace_all=True)
-    return {name: len(frame) for name, frame in layers.items()}
+    derived, report = check_version(plan, source, layers, progress, on=on,
+                                    rasters={name: raster_from_table(t) for name, t in rasters.items()})
+    entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
+               *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
+    # each source file's checksum: validate refuses a store not built from the files on disk
+    digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
+               for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
+    tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
+    if progress:
+        progress("Ghi phiên bản / Writing the version")
+    with store.updating():
+        dropped = _no_longer_built(store, {e.name for e in entries})
+        store.write(tables, WriteInfo("build", user, settings.catalog_file.name, "", message,
+                                      report.pass_summary),
+                    descriptions={e.name: e.description for e in entries}, drop=dropped)
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def _no_longer_built(store: Store, names: set[str]) -> tuple[str, ...]:
+    """Layers an earlier build produced that the catalog no longer lists."""
+    if CATALOG_TABLE not in store.layer_names():
+        return ()
+    before = set(store.read_table(CATALOG_TABLE)["name"])
+    return tuple(sorted(before - names))
 
 
 def neighbours(communes: gpd.GeoDataFrame, boundary, gap_m: float = 50.0) -> gpd.GeoDataFrame:
@@ -71,7 +103,12 @@ def derived_entries(catalog: Catalog, plan: Plan, with_neighbours: bool) -> list
                       title_vi=plan.remaining.name_vi + " (xã trừ các vùng)",
                       title_en=plan.remaining.name_en + " (commune minus the zones)",
                       source="computed from commune_boundary and zones", licence=zones.licence,
-                      illustrative=zones.illustrative)]
+                      illustrative=zones.illustrative),
+           LayerEntry(name=REPAIRED_LAYER, file="(computed)", role="plan",
+                      title_vi=zones.title_vi + " (đã sửa hình học, có diện tích)",
+                      title_en=zones.title_en + " (repaired geometry, with areas)",
+                      source="computed from zones (GEOS make_valid), planar and geodesic hectares",
+                      licence=zones.licence, illustrative=zones.illustrative)]
     if with_neighbours:
         communes = catalog.entry(COMMUNES_LAYER)
         out.append(LayerEntry(name=NEIGHBOURS_LAYER, file="(computed)", role="basemap",
@@ -86,6 +123,6 @@ def catalog_table(entries: list[LayerEntry], plan: Plan, digests: dict[str, str]
     built = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows = [{"name": e.name, "role": e.role, "title_vi": e.title_vi, "title_en": e.title_en,
              "source": e.source, "licence": e.licence, "illustrative": e.illustrative,
-             "attribution": e.attribution, "sha256": (digests or {}).get(e.name, ""),
+             "attribution": e.attribution, "type": entry_type(e), "sha256": (digests or {}).get(e.name, ""),
              "description": e.description, "crs": plan.crs, "built_at": built} for e in entries]
     return pd.DataFrame(rows)

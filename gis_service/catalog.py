@@ -7,11 +7,12 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import geopandas as gpd
+from pydantic import Field, model_validator
 
 from .config import Strict, load_yaml
 from .errors import InputError
 from .layerio import read_vector
-from .uploads import vector_source
+from .uploads import MAX_EXPANDED_BYTES, vector_source
 
 ILLUSTRATIVE_MARK_VI = "MINH HỌA"
 ILLUSTRATIVE_MARK_EN = "ILLUSTRATIVE"
@@ -19,8 +20,6 @@ ILLUSTRATIVE_MARK_EN = "ILLUSTRATIVE"
 ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
 #: the layers every rule set stands on hold polygons, whatever the catalog says
 POLYGON_LAYERS = ("commune_boundary", "zones", "communes")
-#: a layer given as a .zip may expand to at most this many bytes
-MAX_EXPANDED_BYTES = 512 * 1024 * 1024
 
 
 class LayerEntry(Strict):
@@ -45,11 +44,54 @@ class LayerEntry(Strict):
         return f"{mark}{self.title_vi} / {self.title_en}. Source: {self.source}. Licence: {self.licence}.{notes}"
 
 
+class RegisterEntry(LayerEntry):
+    """A register: a vector layer whose rows follow a fixed attribute schema (e.g. durian plots
+    with their planting-area codes), checked row by row on build and import."""
+
+    schema_name: Literal["durian_plots"] = "durian_plots"
+
+
+class RasterClass(Strict):
+    value: int
+    code: str
+    name_vi: str
+    name_en: str
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class RampStop(Strict):
+    """Cells up to ``upto`` (inclusive, in the raster's unit) are drawn in ``color``."""
+    upto: float
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    label_vi: str
+    label_en: str
+
+
+class RasterEntry(LayerEntry):
+    """A raster (GeoTIFF or any GDAL raster): classes (soil suitability) or a continuous
+    quantity (slope in degrees). ``crs`` is assumed only when the file has none."""
+
+    kind: Literal["classes", "continuous"]
+    unit: str = ""
+    classes: list[RasterClass] = []
+    ramp: list[RampStop] = []
+
+    @model_validator(mode="after")
+    def _legend(self):
+        if self.kind == "classes" and not self.classes:
+            raise ValueError("a raster of classes needs its classes (value, code, names, colour)")
+        if self.kind == "continuous" and not self.ramp:
+            raise ValueError("a continuous raster needs its colour ramp (upto, color, labels)")
+        return self
+
+
 class Catalog(Strict):
     layers: list[LayerEntry]
+    registers: list[RegisterEntry] = []
+    rasters: list[RasterEntry] = []
 
     def entry(self, name: str) -> LayerEntry:
-        for e in self.layers:
+        for e in [*self.layers, *self.registers, *self.rasters]:
             if e.name == name:
                 return e
         raise KeyError(name)
@@ -57,7 +99,7 @@ class Catalog(Strict):
 
 def load_catalog(path: Path) -> Catalog:
     catalog = load_yaml(path, Catalog)
-    names = [e.name for e in catalog.layers]
+    names = [e.name for e in [*catalog.layers, *catalog.registers, *catalog.rasters]]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise InputError(f"layer name used twice: {sorted(dupes)}", file=str(path), field="name")

@@ -23,15 +23,27 @@ class Strict(BaseModel):
 
 
 def load_yaml(path: Path, model: type[M]) -> M:
+    return parse_yaml(read_text(path), model, str(path))
+
+
+def read_text(path: Path) -> str:
+    """A small text file of ours (catalog, plan, mapping), refused when missing, too large or not
+    UTF-8."""
     file = str(path)
     try:
         if path.stat().st_size > MAX_YAML_BYTES:
             raise InputError(f"tệp quá lớn / the file is larger than {MAX_YAML_BYTES:,} bytes", file=file)
-        data = safe_load_bounded(path.read_text(encoding="utf-8"), file)
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("không tìm thấy tệp / file not found", file=file) from None
     except UnicodeDecodeError:
         raise InputError("không phải UTF-8 / the file is not UTF-8 text", file=file) from None
+
+
+def parse_yaml(text: str, model: type[M], file: str) -> M:
+    """YAML text (a file's, or one kept in the store) against a schema."""
+    try:
+        data = safe_load_bounded(text, file)
     except yaml.YAMLError as exc:
         raise InputError(f"YAML không hợp lệ / not valid YAML: {exc}", file=file) from None
     return parse(data, model, file)

@@ -23,8 +23,8 @@ from .build import NEIGHBOURS_LAYER, neighbours
 from .errors import InputError, NotFound
 from .geom import closing, greatest_width_m
 from .geomcheck import feature_label
-from .layerio import read_vector
-from .store import Store
+from .layerio import file_sha256, read_vector
+from .store import Store, WriteInfo
 from .validate import BOUNDARY_LAYER
 
 IMPORTED_LAYER = "imported_neighbours"
@@ -248,10 +248,11 @@ def _feature_name(gdf, i: int, name_field: str | None, label: str) -> str:
 
 def import_neighbour(store: Store, path: Path | str, plan_crs, *, name: str | None = None,
                      assume_crs: str | None = None, display_name: str | None = None,
-                     notes: list[str] | None = None, source_file: str | None = None) -> gpd.GeoDataFrame:
-    """Validate a neighbour's file and keep its bordering polygons in the store, replacing an
-    earlier import of the same name. The store write is atomic and happens only after the file
-    passed every check."""
+                     notes: list[str] | None = None, source_file: str | None = None,
+                     user: str = "system") -> gpd.GeoDataFrame:
+    """Validate a neighbour's file and keep its bordering polygons in a new version of the store,
+    replacing an earlier import of the same name. The write happens only after the file passed
+    every check."""
     if not store.exists():
         raise InputError("kho dữ liệu chưa được xây dựng / the store has not been built: run gis-service build first")
     new = read_neighbour_file(path, our_boundary(store), plan_crs, name=name, assume_crs=assume_crs,
@@ -261,6 +262,9 @@ def import_neighbour(store: Store, path: Path | str, plan_crs, *, name: str | No
             old = store.read_layer(IMPORTED_LAYER)
             old = old[~old["name"].isin(new["name"])]
             new = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry", crs=plan_crs)
-        store.write({IMPORTED_LAYER: new}, descriptions={
+        label = source_file or Path(display_name or str(path)).name
+        info = WriteInfo("import-neighbour", user, label, file_sha256(path),
+                         f"Ranh giới / boundary: {', '.join(new['name'][new['source_file'] == label])}")
+        store.write({IMPORTED_LAYER: new}, info, descriptions={
             IMPORTED_LAYER: "Ranh giới do xã giáp ranh gửi / Boundaries sent by neighbouring communes"})
     return new

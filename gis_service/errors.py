@@ -31,3 +31,8 @@ class NotFound(Exception):
 
 class Unauthorized(Exception):
     """A write without a valid token (HTTP 401)."""
+
+
+class CheckError(InputError):
+    """A check that cannot run on this data (a raster not covering a zone): the validation
+    records it as that rule's error, never a pass, and runs the other rules."""

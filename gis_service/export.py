@@ -43,6 +43,11 @@ SHP_FIELDS = {
     "imported_at": "imported",
     "max_width_m": "max_wid_m",
     "neighbour": "neighbour",
+    "source_sha256": "src_sha256",
+    "zones_version": "zones_ver",
+    "decision_number": "decision",
+    "decision_date": "dec_date",
+    "issuing_body": "dec_body",
 }
 README = """Dữ liệu xã Nghĩa Trung (Đồng Nai) / Nghĩa Trung commune (Đồng Nai) data
 Hệ tọa độ / CRS: {crs} (xem tệp .prj / see the .prj file). Mã ký tự / encoding: UTF-8 (.cpg).

@@ -17,6 +17,7 @@ def closing(geom, half_width_m: float):
     return geom.buffer(half_width_m, join_style="mitre").buffer(-half_width_m, join_style="mitre")
 
 
-def greatest_width_m(polygon) -> float:
-    """Greatest width: the diameter of the largest circle that fits inside the polygon."""
-    return 2.0 * shapely.maximum_inscribed_circle(polygon, tolerance=0.05).length
+def greatest_width_m(polygon):
+    """Greatest width: the diameter of the largest circle that fits inside the polygon (or
+    each polygon of an array)."""
+    return 2.0 * shapely.length(shapely.maximum_inscribed_circle(polygon, tolerance=0.05))

@@ -19,21 +19,27 @@ MAX_VERTICES_PER_LAYER = 1_000_000
 FAMILIES = {"Polygon": "polygon", "MultiPolygon": "polygon", "LineString": "line",
             "MultiLineString": "line", "Point": "point", "MultiPoint": "point"}
 FAMILY_VI = {"polygon": "vùng / polygons", "line": "đường / lines", "point": "điểm / points"}
+MEASURES_DROPPED = "{label}: giá trị M đã bỏ / M (measure) values dropped: the plan does not use them"
 
 
 def check_geometries(gdf: gpd.GeoDataFrame, label: str, notes: list[str],
-                     expect: str | None = None) -> gpd.GeoDataFrame:
-    """``gdf`` checked, Z dropped (with a note in ``notes``); ``expect`` a family the layer must
-    hold ('polygon', 'line', 'point')."""
+                     expect: str | tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+    """``gdf`` checked, Z dropped (with a note in ``notes``); ``expect`` the family the layer must
+    hold ('polygon', 'line', 'point'), or the families it may mix (a register: polygons and
+    points); by default one family, whichever the first feature is."""
     geoms = gdf.geometry.values
     _refuse_where(gdf.geometry.isna().to_numpy() | shapely.is_empty(geoms), gdf, label,
                   "đối tượng không có hình học / feature has no geometry")
     _one_family(gdf, label, expect)
     _vertex_counts(gdf, label)
     _finite(gdf, label)
-    if shapely.has_z(geoms).any():
+    has_z, has_m = shapely.has_z(geoms).any(), shapely.has_m(geoms).any()
+    if has_z:
         notes.append(f"{label}: tọa độ Z (độ cao) đã bỏ, quy hoạch là 2D / Z (height) coordinates "
                      "dropped: the plan is two-dimensional and its hectares planar")
+    if has_m:
+        notes.append(MEASURES_DROPPED.format(label=label))
+    if has_z or has_m:
         gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
     check_area_of_use(gdf, label)
     return gdf
@@ -66,7 +72,7 @@ def _refuse_where(bad: np.ndarray, gdf: gpd.GeoDataFrame, label: str, message: s
         raise InputError(message, file=label, feature=feature_label(gdf, int(found[0])), field="geometry")
 
 
-def _one_family(gdf: gpd.GeoDataFrame, label: str, expect: str | None) -> None:
+def _one_family(gdf: gpd.GeoDataFrame, label: str, expect: str | tuple[str, ...] | None) -> None:
     types = gdf.geometry.geom_type.to_numpy()
     families = np.array([FAMILIES.get(t, "") for t in types])
     unknown = np.flatnonzero(families == "")
@@ -75,14 +81,14 @@ def _one_family(gdf: gpd.GeoDataFrame, label: str, expect: str | None) -> None:
         raise InputError(f"kiểu hình học {types[i]} không được nhận / geometry type {types[i]} is not "
                          "accepted: use Polygon, LineString or Point (or their Multi forms)",
                          file=label, feature=feature_label(gdf, i), field="geometry")
-    wanted = expect or families[0]
-    other = np.flatnonzero(families != wanted)
+    wanted = (expect,) if isinstance(expect, str) else expect or (families[0],)
+    other = np.flatnonzero(~np.isin(families, wanted))
     if len(other):
         i = int(other[0])
         first = "" if expect else f", feature {feature_label(gdf, 0)} is a {types[0]}"
-        raise InputError(f"lớp phải chỉ gồm {FAMILY_VI[wanted]} / the layer must hold only {wanted}s: "
-                         f"this one is a {types[i]}{first}", file=label, feature=feature_label(gdf, i),
-                         field="geometry")
+        raise InputError(f"lớp phải chỉ gồm {' hoặc '.join(FAMILY_VI[w] for w in wanted)} / the layer must "
+                         f"hold only {' or '.join(w + 's' for w in wanted)}: this one is a {types[i]}{first}",
+                         file=label, feature=feature_label(gdf, i), field="geometry")
 
 
 def _vertex_counts(gdf: gpd.GeoDataFrame, label: str) -> None:

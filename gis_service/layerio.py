@@ -4,17 +4,20 @@ Shapefile without its .dbf); what GDAL reads is checked before it is used (geomc
 
 from __future__ import annotations
 
+import hashlib
 import re
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+from pyarrow import ArrowException
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from .errors import InputError
-from .geomcheck import check_area_of_use, check_geometries, feature_label
+from .geomcheck import MEASURES_DROPPED, check_area_of_use, check_geometries, feature_label
 
 #: the vector formats a layer may come in, by the file's suffix (.zip: see uploads.vector_source)
 VECTOR_SUFFIXES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON",
@@ -36,7 +39,7 @@ _GARBLED = re.compile("[\u0080-\u009f]")
 
 def read_vector(path: Path | str, *, layer: str | None = None, assume_crs: str | None = None,
                 target_crs=None, label: str | None = None, notes: list[str] | None = None,
-                expect: str | None = None) -> gpd.GeoDataFrame:
+                expect: str | tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
     """Read one vector layer, check it, reproject it to ``target_crs``.
 
     ``label`` names the file in messages (an upload's own name, not our temporary copy);
@@ -88,11 +91,26 @@ def check_vector_file(path: Path, label: str) -> None:
                                  file=label)
 
 
+def file_sha256(path: Path | str) -> str:
+    """The checksum of a file as delivered, kept with the version it made ('' if not a file)."""
+    path = Path(path)
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _read(path: Path, layer: str | None, label: str, notes: list[str]) -> gpd.GeoDataFrame:
+    # through Arrow (fast on large layers) unless a Shapefile does not say its encoding: then GDAL
+    # must decode its .dbf (as Latin-1), or Arrow meets bytes that are not UTF-8
+    arrow = not (path.suffix.lower() == ".shp" and not _has_cpg(path))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio", use_arrow=arrow)
         except UnicodeDecodeError:
             raise InputError("chữ không phải UTF-8 (bảng mã cũ?) / the text is not UTF-8 (a legacy "
                              "encoding such as Windows-1258, TCVN3 or VNI?): save the file as UTF-8",
@@ -100,8 +118,8 @@ def _read(path: Path, layer: str | None, label: str, notes: list[str]) -> gpd.Ge
         except Exception as exc:  # GDAL's own message says what is broken
             raise InputError(f"không đọc được / cannot be read as a vector layer: {_first_line(exc, path, label)}",
                              file=label) from None
-    if any("Measured (M)" in str(w.message) for w in caught):
-        notes.append(f"{label}: giá trị M đã bỏ / M (measure) values dropped: the plan does not use them")
+    if any("Measured (M)" in str(w.message) for w in caught):  # without Arrow GDAL drops them
+        notes.append(MEASURES_DROPPED.format(label=label))
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("lớp không có cột hình học (một bảng?) / the layer has no geometry column "
                          "(a table?)", file=label, field="geometry")
@@ -115,9 +133,14 @@ def _check_text(gdf: gpd.GeoDataFrame, path: Path, label: str) -> None:
     needs a .cpg naming its code page (GDAL would read it as Latin-1), and text holding C1
     control characters was decoded with the wrong one."""
     text = gdf.select_dtypes(include=["object", "string"]).drop(columns=gdf.geometry.name, errors="ignore")
-    has_cpg = any(p.suffix.lower() == ".cpg" for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem)
+    has_cpg = _has_cpg(path)
     for column in text.columns:
-        values = text[column].astype("string").fillna("")
+        try:
+            values = pd.Series(text[column].to_numpy(dtype=object), dtype=object).fillna("").astype(str)
+        except (UnicodeDecodeError, ArrowException):
+            raise InputError("chữ không phải UTF-8 (bảng mã cũ?) / the text is not UTF-8 (a legacy "
+                             "encoding such as Windows-1258, TCVN3 or VNI?): save the file as UTF-8",
+                             file=label, field=str(column)) from None
         if path.suffix.lower() == ".shp" and not has_cpg:
             bad = values.map(lambda v: not v.isascii()).to_numpy()
             why = ("chữ ngoài ASCII nhưng thiếu tệp .cpg khai báo bảng mã / non-ASCII text but no .cpg "
@@ -142,6 +165,11 @@ _GDAL_SAYS = {
 }
 
 
+def _has_cpg(path: Path) -> bool:
+    """Whether a Shapefile has the .cpg that names its text encoding."""
+    return any(p.suffix.lower() == ".cpg" for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem)
+
+
 def _first_line(exc: Exception, path: Path, label: str) -> str:
     """What GDAL said, in words for the user; otherwise its first line, with our copy's path
     replaced by the name the user knows."""
@@ -153,4 +181,4 @@ def _first_line(exc: Exception, path: Path, label: str) -> str:
     return first.replace(str(path), label)
 
 
-__all__ = ["ACCEPTED", "VECTOR_SUFFIXES", "check_vector_file", "feature_label", "read_vector"]
+__all__ = ["ACCEPTED", "VECTOR_SUFFIXES", "check_vector_file", "feature_label", "file_sha256", "read_vector"]

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from .config import Strict, load_yaml, parse
+from .config import Strict, parse, parse_yaml
 from .crs import PLAN_CRSS
 from .errors import InputError
 
@@ -41,11 +41,19 @@ class Plan(Strict):
 
 
 def load_plan(path: Path, layer_names: set[str] | None = None) -> Plan:
-    """Load and check the plan: schema, unknown zone kinds, unknown checks and their params."""
+    """Load and check the plan file: schema, unknown zone kinds, unknown checks and their params."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    return parse_plan(text, str(path), layer_names)
+
+
+def parse_plan(text: str, file: str, layer_names: set[str] | None = None) -> Plan:
+    """Check a plan's YAML text (a file's, or the one kept with a store version)."""
     from .rules import CHECKS  # the registry; imported here to keep plan.py free of geometry
 
-    plan = load_yaml(path, Plan)
-    file = str(path)
+    plan = parse_yaml(text, Plan, file)
     seen: set[str] = set()
     for rule in plan.rules:
         if rule.id in seen:
@@ -59,10 +67,11 @@ def load_plan(path: Path, layer_names: set[str] | None = None) -> Plan:
         params = parse_params(rule, file)
         for kind in _kinds_named_in(params):
             _known_kind(plan, kind, file, rule.id, "params")
-        layer = getattr(params, "layer", None)
-        if layer_names is not None and layer and layer not in layer_names:
-            raise InputError(f"unknown layer {layer!r}; known: {', '.join(sorted(layer_names))}",
-                             file=file, feature=f"'{rule.id}'", field="layer")
+        for key in ("layer", "register", "raster"):  # the catalog entries a check asks for
+            layer = getattr(params, "register_name" if key == "register" else key, None)
+            if layer_names is not None and layer and layer not in layer_names:
+                raise InputError(f"unknown {key} {layer!r}; known: {', '.join(sorted(layer_names))}",
+                                 file=file, feature=f"'{rule.id}'", field=f"params.{key}")
     return plan
 
 

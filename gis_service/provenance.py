@@ -11,23 +11,19 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError
+from .layerio import file_sha256
 
 #: the parts of a Shapefile whose change changes the layer
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a layer's file, a Shapefile's parts together."""
-    digest = hashlib.sha256()
-    parts = [path]
-    if path.suffix.lower() == ".shp":
-        parts = sorted(p for p in path.parent.glob(path.stem + ".*")
-                       if p.stem == path.stem and p.suffix.lower() in _SHAPEFILE_PARTS)
-    for part in parts:
-        with open(part, "rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-    return digest.hexdigest()
+    """sha256 of a layer's file; of a Shapefile, of its parts' checksums in order."""
+    if path.suffix.lower() != ".shp":
+        return file_sha256(path)
+    parts = sorted(p for p in path.parent.glob(path.stem + ".*")
+                   if p.stem == path.stem and p.suffix.lower() in _SHAPEFILE_PARTS)
+    return hashlib.sha256("".join(file_sha256(p) for p in parts).encode()).hexdigest()
 
 
 def changed_since_build(stored: pd.DataFrame, current: dict[str, Path]) -> list[str]:

@@ -11,8 +11,14 @@ import pandas as pd
 import shapely
 
 from .rules import Finding, fmt
+from .vnfmt import date_en, date_vi
 
 FINDINGS_LAYER = "validation_findings"
+#: a finding about more subjects than this (a kind's area over a million parcels) gives their
+#: count in --json, not every id
+MAX_LISTED_IDS = 100
+#: failing findings printed per rule on the console; all of them go to --violations FILE
+CONSOLE_FAILURES = 20
 RULES_TABLE = "validation_rules"
 AREAS_TABLE = "zone_areas"
 
@@ -50,6 +56,7 @@ class Report:
     generated_at: str
     outcomes: list[RuleOutcome]
     areas: list[KindArea] = field(default_factory=list)
+    reference_date: str = ""  # ISO day codes and inspections were judged on
 
     @property
     def passed(self) -> bool:
@@ -58,6 +65,20 @@ class Report:
     @property
     def failed_rules(self) -> list[RuleOutcome]:
         return [o for o in self.outcomes if not o.passed]
+
+    def outcome_key(self) -> tuple:
+        """What the report says, without when it was made or the geometries' representation:
+        equal keys mean a re-check found nothing new."""
+        rules = tuple((o.rule_id, o.passed, o.error or "", tuple(
+            (f.passed, tuple(f.zone_ids), None if f.measured is None else round(float(f.measured), 4), f.unit,
+             f.target) for f in o.findings)) for o in self.outcomes)
+        areas = tuple((a.kind, a.features, round(a.planar_ha, 4)) for a in self.areas)
+        return rules, areas
+
+    @property
+    def pass_summary(self) -> str:
+        """'11/13 quy tắc đạt / rules pass': kept in the version log with the version."""
+        return f"{len(self.outcomes) - len(self.failed_rules)}/{len(self.outcomes)} quy tắc đạt / rules pass"
 
     def rules_for_zone(self, zone_id: str, kind: str) -> list[tuple[RuleOutcome, bool]]:
         """Each rule that concerns a zone, with whether the zone passes it."""
@@ -71,12 +92,15 @@ class Report:
     def to_dict(self) -> dict:
         def finding(f: Finding) -> dict:
             d = asdict(f)
+            d["zone_count"] = len(f.zone_ids)
+            if len(f.zone_ids) > MAX_LISTED_IDS:
+                d["zone_ids"] = []
             d["geometry"] = None if f.geometry is None else shapely.to_geojson(f.geometry)
             d["geometry"] = None if d["geometry"] is None else json.loads(d["geometry"])
             return d
         return {
             "plan": {"vi": self.plan_vi, "en": self.plan_en}, "crs": self.crs,
-            "generated_at": self.generated_at, "passed": self.passed,
+            "generated_at": self.generated_at, "reference_date": self.reference_date, "passed": self.passed,
             "summary": {"rules": len(self.outcomes), "failed": len(self.failed_rules)},
             "areas": [asdict(a) for a in self.areas],
             "rules": [{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
@@ -104,7 +128,8 @@ class Report:
         rules = pd.DataFrame([{"rule_id": o.rule_id, "check": o.check, "title_vi": o.title_vi,
                                "title_en": o.title_en, "kinds": ";".join(o.kinds), "passed": o.passed,
                                "error": o.error or "", "plan_vi": self.plan_vi, "plan_en": self.plan_en,
-                               "crs": self.crs, "generated_at": self.generated_at}
+                               "crs": self.crs, "generated_at": self.generated_at,
+                               "reference_date": self.reference_date}
                               for o in self.outcomes])
         findings = self.findings_frame()
         findings["geometry"] = findings.geometry.apply(
@@ -126,7 +151,8 @@ class Report:
                                 r.error or None) for r in rules.itertuples()]
         first = rules.iloc[0]
         return cls(first["plan_vi"], first["plan_en"], first["crs"], first["generated_at"], outcomes,
-                   [KindArea(**row) for row in areas.to_dict("records")])
+                   [KindArea(**row) for row in areas.to_dict("records")],
+                   str(first.get("reference_date") or ""))
 
 
 def _as_storable(geom):
@@ -136,10 +162,18 @@ def _as_storable(geom):
     return geom
 
 
+def _day(iso: str):
+    from datetime import date
+
+    return date.fromisoformat(iso) if iso else None
+
+
 def console_table(report: Report) -> str:
     """A readable table: one line per rule, then each failing finding under it."""
     lines = [f"{report.plan_vi} / {report.plan_en}",
-             f"CRS {report.crs} · {report.generated_at}", "",
+             f"CRS {report.crs} · {report.generated_at}"
+             + (f" · ngày xét mã {date_vi(day)} / codes judged on {date_en(day)}"
+                if (day := _day(report.reference_date)) else ""), "",
              "Diện tích theo loại vùng / Area by zone kind (ha: planar official · geodesic)"]
     for a in report.areas:
         lines.append(f"  {a.name_vi[:48]:<48} {fmt(a.planar_ha):>10} {fmt(a.geodesic_ha):>10}  ({a.features})")
@@ -149,11 +183,15 @@ def console_table(report: Report) -> str:
         lines.append(f"{o.rule_id:<5} {mark:<9} {o.title_vi} / {o.title_en}")
         if o.error:
             lines.append(f"                ! {o.error}")
-        for f in o.findings:
-            if not f.passed or len(o.findings) <= 3:
-                sign = "✓" if f.passed else "✗"
-                lines.append(f"                {sign} {f.message_vi}")
-                lines.append(f"                  {f.message_en}")
+        shown = [f for f in o.findings if not f.passed or len(o.findings) <= 3]
+        for f in shown[:CONSOLE_FAILURES]:
+            sign = "✓" if f.passed else "✗"
+            lines.append(f"                {sign} {f.message_vi}")
+            lines.append(f"                  {f.message_en}")
+        if len(shown) > CONSOLE_FAILURES:
+            more = fmt(len(shown) - CONSOLE_FAILURES, 0)
+            lines.append(f"                … và {more.replace(',', '.')} vi phạm khác; tất cả trong --violations FILE")
+            lines.append(f"                  … and {more} more; all of them in --violations FILE")
     n_fail = len(report.failed_rules)
     lines += ["", f"{len(report.outcomes) - n_fail}/{len(report.outcomes)} quy tắc đạt / rules pass; "
                   f"{n_fail} không đạt / fail"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import InputError
@@ -22,6 +22,8 @@ class Settings:
     upload_max_bytes: int = 50 * 1024 * 1024
     tiles_url: str = ""  # opt-in background tiles for the planner map; empty: plain, offline
     chromium: str = "/usr/bin/chromium"  # prints the report to PDF
+    users_db: Path | None = None  # planner accounts (SQLite); None: users.sqlite beside the store
+    secret_key: str = field(default="", repr=False)  # signs session cookies; empty: kept in secret_key beside the store
     request_time_limit_s: int = 60  # a web request's work stops at its next check after this
 
     @property
@@ -31,6 +33,22 @@ class Settings:
     @property
     def plan_file(self) -> Path:
         return self.layers_dir / "plan.yaml"
+
+    @property
+    def users_file(self) -> Path:
+        return self.users_db or self.var_dir / "users.sqlite"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.var_dir / "secret_key"
+
+    @property
+    def var_dir(self) -> Path:
+        """The service's own small files live beside a GeoPackage store (else in var/)."""
+        url = str(self.store)
+        if url.startswith(("postgresql:", "postgres:")):
+            return PROJECT_ROOT / "var"
+        return Path(url.removeprefix("gpkg://").removeprefix("gpkg:")).parent
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -43,8 +61,8 @@ class Settings:
                 continue
             values[f.name] = _convert(f.name, raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("layers_dir", "store"):
-            if key in values:
+        for key in ("layers_dir", "store", "users_db"):
+            if values.get(key) is not None:
                 values[key] = Path(values[key])
         return cls(**values)
 
@@ -57,4 +75,6 @@ def _convert(name: str, raw: str, type_name: str):
             raise InputError(f"must be a whole number, got {raw!r}", field=PREFIX + name.upper()) from None
     if type_name == "Path":
         return Path(raw)
+    if type_name == "Path | None":
+        return Path(raw) if raw else None
     return raw

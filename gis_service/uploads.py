@@ -15,6 +15,8 @@ from .layerio import ACCEPTED, VECTOR_SUFFIXES
 MAX_MEMBERS = 200
 #: an archive may expand to at most this many times the upload limit
 EXPANSION_FACTOR = 4
+#: a layer file of our own (catalog, register) given as a .zip may expand to at most this much
+MAX_EXPANDED_BYTES = 512 * 1024 * 1024
 _CHUNK = 1 << 20
 
 

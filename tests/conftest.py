@@ -11,7 +11,6 @@ import pytest
 from gis_service.build import build_store
 from gis_service.settings import PROJECT_ROOT, Settings
 from gis_service.store import GeoPackageStore
-from gis_service.validate import save_report, validate_store
 
 LAYERS = PROJECT_ROOT / "layers"
 DATA = Path(__file__).parent / "data"
@@ -19,14 +18,10 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(scope="session")
 def built_store_file(tmp_path_factory) -> Path:
-    """The shipped layers built and validated once per session; tests copy it, never change it."""
+    """The shipped layers built (and so validated) once per session, as version 1; tests copy
+    it, never change it."""
     path = tmp_path_factory.mktemp("store") / "store.gpkg"
-    settings = Settings(layers_dir=LAYERS, store=path)
-    store = GeoPackageStore(path)
-    build_store(settings, store)
-    from gis_service.build import load_inputs
-    _, plan = load_inputs(settings)
-    save_report(store, validate_store(store, plan))
+    build_store(Settings(layers_dir=LAYERS, store=path), GeoPackageStore(path))
     return path
 
 

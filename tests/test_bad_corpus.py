@@ -15,7 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import geopandas as gpd
 import pytest
 import shapely
 
@@ -216,7 +215,9 @@ def _assert_outcome(case: Case, outcome: Outcome, how: str, name_only: bool = Fa
 
 
 def _accepted_as_stored(case: Case, store: Path) -> None:
-    zones = gpd.read_file(store, layer="zones")
+    from gis_service.store import GeoPackageStore
+
+    zones = GeoPackageStore(store).at().read_layer("zones")
     assert not shapely.has_z(zones.geometry.values).any()
     if "markup" in case.path:
         assert all(n.endswith('<script>window.__xss=2</script>') for n in zones["name_vi"])

@@ -83,9 +83,10 @@ def test_map_popups_tooltips_and_layer_control_show_markup_as_text(page, markup_
 def test_planner_lookup_panel_shows_markup_as_text(page, markup_server):
     page.page.goto(markup_server.url + "/?zone=SR-01" + MARKUP.replace("#", "%23"))
     page.page.wait_for_selector("body[data-ready='1']", timeout=10_000)
+    page.page.evaluate("window.plannerMap.closePopup()")  # the zone's popup may cover the centre
     box = page.page.locator("#map").bounding_box()
     page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.page.wait_for_selector("#lookup-result .lk-pos", timeout=5_000)
+    page.page.wait_for_selector("#lookup-result .lk-pos", timeout=15_000)
     _check(page)
 
 

@@ -25,7 +25,8 @@ def test_planner_map_shows_every_layer(page, live_server):
         assert title in labels, title
     assert "Vi phạm quy tắc / Rule violations" in labels
     checked = page.page.locator(".leaflet-control-layers-overlays input:checked").count()
-    assert checked == page.page.locator(".leaflet-control-layers-overlays input").count() >= 11
+    # every vector layer is on; the two rasters (soil, slope) wait to be switched on
+    assert checked == page.page.locator(".leaflet-control-layers-overlays input").count() - 2 >= 12
     # the shapes are drawn: one SVG path per polygon/line feature at least
     assert page.page.locator("path.leaflet-interactive").count() >= 40
     assert page.page.locator("#illustrative-banner").is_visible()
@@ -113,6 +114,7 @@ def test_display_recovers_when_the_server_restarts(display_page, settings):
     ("/dashboard", "#targets"), ("/report", "#targets"), ("/downloads/", "table"),
     ("/ogcapi/?f=html", "h1"), ("/ogcapi/collections/zones/items?f=html", "table"),
     ("/ogcapi/api?f=html", "h1"), ("/nope", "#error-message"), ("/lookup?lon=x&f=html", "#error-message"),
+    ("/?plot=SR-0150", "body[data-focused-plot='SR-0150']"), ("/phien-ban", "h1"), ("/dang-nhap", "form"),
 ])
 def test_every_page_runs_under_the_csp_without_a_violation(page, live_server, path, ready):
     """The server's Content-Security-Policy (no inline script, no inline style, this host only)

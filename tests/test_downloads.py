@@ -66,7 +66,10 @@ def test_zipped_shapefile_has_prj_utf8_cpg_and_field_mapping(client, tmp_path, z
     assert all(len(c) <= 10 for c in got.columns)
     assert {r["field"]: r["shapefile_field"] for r in mapping} == {
         "id": "id", "kind": "kind", "name_vi": "name_vi", "name_en": "name_en", "landuse": "landuse",
-        "status": "status", "source": "source", "illustrative": "illustr"}
+        "status": "status", "source": "source", "illustrative": "illustr", "area_ha": "area_ha",
+        "geodesic_ha": "geod_ha", "version": "version", "zones_version": "zones_ver",
+        "source_file": "src_file", "source_sha256": "src_sha256", "decision_number": "decision",
+        "decision_date": "dec_date", "issuing_body": "dec_body"}
     assert got.loc["SR-01", "name_vi"] == zones_src.loc["SR-01", "name_vi"]  # diacritics survive
     assert set(got["illustr"]) == {1}
     for zone_id, geom in zones_src.geometry.items():

@@ -11,27 +11,47 @@ import yaml
 from gis_service.build import build_store, load_inputs
 from gis_service.errors import InputError
 from gis_service.settings import Settings
-from gis_service.store import GeoPackageStore
-from gis_service.validate import load_report, save_report, validate_store
+from gis_service.store import GeoPackageStore, WriteInfo
+from gis_service.validate import load_report, validate_store
 
 
-def test_failed_write_leaves_store_as_it_was(settings):
+def test_refused_write_leaves_store_as_it_was(settings):
     store = GeoPackageStore(settings.store)
     before = hashlib.sha256(settings.store.read_bytes()).hexdigest()
     good = gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([430_000], [1_290_000]), crs="EPSG:5899")
-    # the first layer is written to the temporary file, then the second write fails
-    with pytest.raises(Exception):
-        store.write({"new_layer": good, "bad": "not a data frame"})
+    with pytest.raises(TypeError):
+        store.write({"new_layer": good, "bad": "not a data frame"}, WriteInfo("test"))
     assert hashlib.sha256(settings.store.read_bytes()).hexdigest() == before
-    assert "new_layer" not in store.layer_names()
-    assert not list(settings.store.parent.glob(".*tmp*"))  # no temporary file left behind
+    assert "new_layer" not in store.layer_names() and store.version() == 1
+
+
+def test_failed_write_makes_no_version_and_its_tables_go_with_the_next_write(settings, monkeypatch):
+    import pyogrio
+
+    store = GeoPackageStore(settings.store)
+    good = gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([430_000], [1_290_000]), crs="EPSG:5899")
+    real_write, calls = pyogrio.write_dataframe, []
+
+    def disk_full_on_second_table(*args, **kwargs):  # the disk fills up after the first table
+        calls.append(kwargs["layer"])
+        if len(calls) == 2:
+            raise OSError("No space left on device")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", disk_full_on_second_table)
+    with pytest.raises(OSError):
+        store.write({"new_layer": good, "second": good.assign(a=2)}, WriteInfo("test"))
+    monkeypatch.setattr(pyogrio, "write_dataframe", real_write)
+    assert store.version() == 1 and "new_layer" not in store.layer_names()
+    store.write({"other": good}, WriteInfo("test"))
+    tables = {name for name, _ in __import__("pyogrio").list_layers(settings.store)}
+    assert not any(t.startswith("new_layer__") for t in tables)  # the leftover was dropped
 
 
 def test_report_round_trips_through_the_store(settings):
     store = GeoPackageStore(settings.store)
     _, plan = load_inputs(settings)
     report = validate_store(store, plan)
-    save_report(store, report)
     again = load_report(store)
     assert [(o.rule_id, o.passed) for o in again.outcomes] == [(o.rule_id, o.passed) for o in report.outcomes]
     assert [a.planar_ha for a in again.areas] == pytest.approx([a.planar_ha for a in report.areas])
@@ -127,7 +147,7 @@ def test_concurrent_writes_in_one_process_keep_every_change(settings):
             names = set(store.layer_names())
             frame = gpd.GeoDataFrame({"n": [i]}, geometry=gpd.points_from_xy([430_000 + i], [1_290_000]),
                                      crs="EPSG:5899")
-            store.write({f"extra_{i}": frame})
+            store.write({f"extra_{i}": frame}, WriteInfo("test", f"thread {i}"))
             assert names < set(store.layer_names())
 
     threads = [threading.Thread(target=add, args=(i,)) for i in range(6)]

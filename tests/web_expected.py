@@ -15,6 +15,7 @@ from gis_service.settings import PROJECT_ROOT
 
 LAYERS = PROJECT_ROOT / "layers"
 ZONES_FILE = LAYERS / "illustrative" / "draft_zones.geojson"
+PLOTS_FILE = LAYERS / "illustrative" / "durian_plots.geojson"
 COMMUNES_FILE = LAYERS / "basemap" / "communes_2025.geojson"
 NGHIA_TRUNG_CODE = "25417"
 
@@ -38,11 +39,21 @@ def kind_union_ha(kind: str) -> float:
 
 
 def inner_point(zone_id: str) -> tuple[float, float]:
-    """A point well inside the zone, in EPSG:5899 (x = easting, y = northing)."""
+    """A point well inside the zone, clear of the durian plots and of other zones drawn over it
+    (a click there reaches this zone), in EPSG:5899 (x = easting, y = northing)."""
     geom = source_zones()[zone_id]["geometry"]
-    p = geom.buffer(-200).representative_point() if not geom.buffer(-200).is_empty \
-        else geom.representative_point()
+    inner = geom.buffer(-200) if not geom.buffer(-200).is_empty else geom
+    others = [z["geometry"] for zid, z in source_zones().items() if zid != zone_id]
+    clear = inner.difference(plots_union().buffer(30)).difference(shapely.union_all(others))
+    p = (clear if not clear.is_empty else inner).representative_point()
     return p.x, p.y
+
+
+@lru_cache
+def plots_union():
+    """Every durian plot of the shipped register, one geometry in EPSG:5899."""
+    doc = json.loads(PLOTS_FILE.read_text(encoding="utf-8"))
+    return shapely.union_all([shape(f["geometry"]) for f in doc["features"]])
 
 
 def remaining_point() -> tuple[float, float]:

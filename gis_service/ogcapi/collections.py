@@ -13,11 +13,15 @@ import pandas as pd
 from ..catalog import ILLUSTRATIVE_MARK
 from ..errors import NotFound
 from ..store import CATALOG_TABLE, Store
+from ..raster import RASTER_TYPE  # a raster's table holds a GeoTIFF, not features
 from ..validate import BOUNDARY_LAYER
 
 EDGEMATCH_COLLECTION = "edgematch"
-#: layers the store keeps that are not map data
-NON_SPATIAL = {CATALOG_TABLE, "validation_rules", "zone_areas"}
+#: layers the store keeps that are not published as collections of their own
+NON_SPATIAL = {CATALOG_TABLE, "validation_rules", "zone_areas", "plan_file", "zones_repaired"}
+#: published collections read from a derived layer: the zones as measured (repaired geometry,
+#: official planar and geodesic hectares) rather than as delivered
+READ_FROM = {"zones": "zones_repaired"}
 #: the layers that make up "the plan" in downloads
 PLAN_LAYERS = ("commune_boundary", "zones", "remaining_land", "validation_findings")
 #: layers the store computes that the catalog does not describe
@@ -60,16 +64,16 @@ def collections(store: Store) -> dict[str, Collection]:
     catalog = _catalog_rows(store, names)
     out: dict[str, Collection] = {}
     for name in names:
-        if name in NON_SPATIAL:
-            continue
         row = catalog.get(name)
+        if name in NON_SPATIAL or (row is not None and row.get("type") == RASTER_TYPE):
+            continue
         if row is not None:
             meta = (row["title_vi"], row["title_en"], row["source"], row["licence"], bool(row["illustrative"]))
         else:
             vi, en, source = EXTRA_META.get(name, (name, name, "computed"))
             zones_illustrative = bool(catalog.get("zones", {}).get("illustrative", True))
             meta = (vi, en, source, "project", zones_illustrative and name == "validation_findings")
-        out[name] = Collection(name, *meta, read=_reader(store, name))
+        out[name] = Collection(name, *meta, read=_reader(store, name, meta[4]))
     if "neighbours" in names and "commune_boundary" in names:
         vi, en, source = EXTRA_META[EDGEMATCH_COLLECTION]
         admin = catalog.get("commune_boundary", {})
@@ -95,8 +99,20 @@ def _catalog_rows(store: Store, names: list[str]) -> dict[str, dict]:
     return {row["name"]: row for row in table.to_dict("records")}
 
 
-def _reader(store: Store, name: str) -> Callable[[], gpd.GeoDataFrame]:
-    return lambda: store.read_layer(name)
+def _reader(store: Store, name: str, illustrative: bool) -> Callable[[], gpd.GeoDataFrame]:
+    source = READ_FROM.get(name, name)
+    if name != "zones" or source not in store.layer_names():
+        return lambda: store.read_layer(name)
+    return lambda: _with_provenance(store.read_layer(source), store, illustrative)
+
+
+def _with_provenance(zones: gpd.GeoDataFrame, view, illustrative: bool) -> gpd.GeoDataFrame:
+    """Every published zone says where it comes from: version, file, checksum, decision."""
+    from ..versions import zones_provenance
+
+    for key, value in zones_provenance(view, illustrative).as_properties().items():
+        zones[key] = value
+    return zones
 
 
 def _edgematch_frame(store: Store) -> gpd.GeoDataFrame:

@@ -10,7 +10,9 @@ the engine records a single passing finding when a rule returns none.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +20,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..config import Strict
+from ..coverage import Layout, layout
 from ..crs import geodesic_ha
 
 
@@ -44,14 +47,39 @@ class Context:
     boundary: BaseGeometry
     layers: dict[str, gpd.GeoDataFrame]
     raw_zone_geometry: np.ndarray  # as loaded, before repair
+    #: each zone kind's union and which of its zones can overlap another (derived once per validation)
+    kind_layouts: dict[str, Layout] = field(default_factory=dict, repr=False)
     _unions: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
+    rasters: dict = field(default_factory=dict)  # name → raster.Raster, for the raster checks
+    #: the day codes and inspections are judged on (the validation date unless set)
+    on: date = field(default_factory=lambda: local_today())
+    _selections: dict[tuple[str, ...], gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _layouts: dict[tuple[str, ...], Layout] = field(default_factory=dict, repr=False)
 
     @property
     def crs(self):
         return self.zones.crs
 
     def zones_of(self, kinds: list[str]) -> gpd.GeoDataFrame:
-        return self.zones[self.zones["kind"].isin(kinds)]
+        """The zones of these kinds; one frame (and one spatial index) per selection."""
+        key = tuple(sorted(kinds))
+        if key not in self._selections:
+            chosen = self.zones["kind"].isin(kinds)
+            self._selections[key] = self.zones if chosen.all() else self.zones[chosen]
+        return self._selections[key]
+
+    def layout_of(self, kinds: list[str]) -> Layout:
+        """The union of the zones of these kinds and which of them can overlap another:
+        a kind's from the derived data, several kinds' computed once per validation."""
+        key = tuple(sorted(set(kinds)))
+        if len(key) == 1 and key[0] in self.kind_layouts:
+            return self.kind_layouts[key[0]]
+        if key not in self._layouts:
+            self._layouts[key] = layout(self.zones_of(list(key)).geometry.values)
+        return self._layouts[key]
+
+    def union_of(self, kinds: list[str]) -> BaseGeometry:
+        return self.layout_of(kinds).union
 
     def layer_union(self, name: str) -> BaseGeometry:
         """The union of another layer, computed once per validation."""
@@ -61,6 +89,11 @@ class Context:
 
     def geodesic_ha(self, geom: BaseGeometry) -> float:
         return 0.0 if geom.is_empty else float(geodesic_ha([geom], self.crs)[0])
+
+
+def local_today() -> date:
+    """Today in the commune (Asia/Ho_Chi_Minh), whatever the server's time zone."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 @dataclass(frozen=True)
@@ -107,3 +140,4 @@ def shown(value: float, unit: str) -> str:
 
 
 from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)
+from . import plots, suitability  # noqa: E402,F401  (register and raster checks)

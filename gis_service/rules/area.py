@@ -62,9 +62,9 @@ def area(rule, params: AreaParams, ctx: Context) -> list[Finding]:
 def _kind_area(rule, params: AreaParams, ctx: Context, kind: str) -> Finding:
     """Area of a kind is the area of the union of its features: overlaps are not counted twice."""
     zones = ctx.zones_of([kind])
-    union = shapely.union_all(zones.geometry.values)
+    union = ctx.union_of([kind])
     spec = ctx.plan.zone_kinds[kind]
-    return _finding(rule, params, tuple(zones["id"]), spec.name_vi, spec.name_en,
+    return _finding(rule, params, tuple(zones["id"].to_numpy().tolist()), spec.name_vi, spec.name_en,
                     union.area / 10_000, union, ctx.geodesic_ha(union))
 
 

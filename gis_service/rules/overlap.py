@@ -6,6 +6,7 @@ import numpy as np
 import shapely
 
 from ..config import Strict
+from ..coverage import candidate_pairs
 from . import Context, Finding, at_shown, bound, register
 from .geometry import _ha_m2
 
@@ -19,16 +20,20 @@ class OverlapMatrixParams(Strict):
 def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Finding]:
     """Every pair of zones of the rule's kinds, the same kind included, must not overlap
     by more than the tolerance, unless their pair of kinds is explicitly allowed."""
-    zones = ctx.zones_of(ctx.plan.kinds_of(rule))
+    kinds_of_rule = ctx.plan.kinds_of(rule)
+    zones = ctx.zones_of(kinds_of_rule)
     geoms = zones.geometry.values
-    left, right = zones.sindex.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    allowed = {frozenset(p) for p in params.allowed}
+    # on a large layer only pairs with a polygon whose edges do not all lie against a twin
+    left, right = candidate_pairs(geoms, zones.sindex, ctx.layout_of(kinds_of_rule).suspect)
     kinds = zones["kind"].to_numpy()
-    not_allowed = np.array([frozenset((kinds[a], kinds[b])) not in allowed
-                            for a, b in zip(left, right)], dtype=bool)
-    left, right = left[not_allowed], right[not_allowed]
+    if params.allowed:
+        codes = {k: i for i, k in enumerate(sorted(set(kinds)))}
+        code = np.array([codes[k] for k in kinds]) if len(kinds) else np.zeros(0, int)
+        lo, hi = np.minimum(code[left], code[right]), np.maximum(code[left], code[right])
+        allowed = {(min(codes[a], codes[b]), max(codes[a], codes[b])) for a, b in params.allowed
+                   if a in codes and b in codes}
+        keep = ~np.array([(x, y) in allowed for x, y in zip(lo, hi)], dtype=bool)
+        left, right = left[keep], right[keep]
     overlaps = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(overlaps)
     ids = zones["id"].to_numpy()

@@ -21,6 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)   # one handler: deep code raises, the status comes from one mapping
     headers.register(app)  # security headers and the time limit on every request
 
+    from . import auth
+    auth.init_app(app)  # session cookie, CSRF on every form, planner sign-in
     from . import health
     app.register_blueprint(health.bp)
     from . import ogcapi
@@ -33,4 +35,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(planner.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(display.bp)
+    from . import uploadpages, versionpages, vi
+    vi.register(app)  # Vietnamese numbers, dates and words in templates
+    app.register_blueprint(versionpages.bp)
+    app.register_blueprint(uploadpages.bp)
+    from . import rasters
+    app.register_blueprint(rasters.bp)
     return app

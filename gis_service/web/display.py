@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from ..errors import InputError
-from .appdata import cached, plan_data
+from .appdata import cached, plan_data, public_version
 from .displaydata import display_payload
 
 bp = Blueprint("display", __name__)
@@ -16,7 +16,8 @@ bp = Blueprint("display", __name__)
 def display():
     interval = _seconds("interval", 12, 2, 600)  # time per slide
     health = _seconds("health", 5, 0.5, 600)     # how often to poll /healthz
-    payload = cached("display_payload", lambda: display_payload(plan_data()))
+    version = public_version()
+    payload = cached("display_payload", version, lambda: display_payload(plan_data(version)))
     return render_template("display.html", payload=payload, interval=interval, health=health)
 
 

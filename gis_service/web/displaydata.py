@@ -18,6 +18,8 @@ def display_payload(data: PlanData) -> dict:
     return {
         "plan_vi": data.plan.name_vi, "plan_en": data.plan.name_en, "crs": data.plan.crs,
         "built_at": data.built_at, "validated_at": report.generated_at if report else None,
+        "provenance": {**data.provenance.as_properties(), "status_vi": data.provenance.status_vi,
+                       "status_en": data.provenance.status_en},
         "rules_total": len(report.outcomes) if report else 0,
         "rules_failed": len(report.failed_rules) if report else 0,
         "illustrative_mark": ILLUSTRATIVE_MARK,

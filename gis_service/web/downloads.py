@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, render_template_string, requ
 from ..errors import InputError
 from ..export import FORMATS, PLAN, export
 from ..catalog import ILLUSTRATIVE_MARK
-from .appdata import published
+from .appdata import public_version, published, store
 
 bp = Blueprint("downloads", __name__, url_prefix="/downloads")
 EXTENSIONS = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
@@ -45,7 +45,7 @@ def download(filename: str):
             layer, fmt = filename[:-len(ext) - 1], name
     if not fmt:
         raise InputError(f"unknown file type in {filename!r}; use .{', .'.join(EXTENSIONS)}", field="format")
-    data, filename, media = export(current_app.config["STORE"], layer, fmt, request.args.get("crs", PLAN))
+    data, filename, media = export(store().at(public_version()), layer, fmt, request.args.get("crs", PLAN))
     return Response(data, mimetype=media,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -15,7 +15,7 @@ import shapely
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..crsdomain import check_box
 from ..errors import InputError
-from .plandata import PlanData
+from .plandata import PlanData, provenance_json
 
 
 
@@ -86,11 +86,13 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
         spec = data.plan.remaining
         found = [{"id": None, "kind": "remaining", "name_vi": spec.name_vi, "name_en": spec.name_en,
                   "landuse": ", ".join(spec.landuse), "area_ha": None, "status": None,
-                  "rules": [], "passed": None, "illustrative": data.is_illustrative("remaining_land")}]
+                  "rules": [], "passed": None, "illustrative": data.is_illustrative("remaining_land"),
+                  "provenance": provenance_json(data.provenance)}]  # computed from the same zones
     return {
         "query": {"x": point.x, "y": point.y, "crs": point.crs},
         "lon": round(lon, 7), "lat": round(lat, 7),
         "plan_crs": plan_crs, "plan_x": round(px, 2), "plan_y": round(py, 2),
+        "version": data.version,
         "inside_commune": inside,
         "zones": found,
         "message_vi": _message_vi(inside, found),

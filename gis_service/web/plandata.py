@@ -10,18 +10,17 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..build import load_inputs
-from ..crs import geodesic_ha
 from ..errors import NotFound
 from ..catalog import ILLUSTRATIVE_MARK
 from ..ogcapi.collections import Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
 from ..rules import fmt
-from ..settings import Settings
-from ..store import CATALOG_TABLE, Store
-from ..validate import BOUNDARY_LAYER, REMAINING_LAYER, ZONES_LAYER, load_report
-from ..zones import repaired
+from ..store import CATALOG_TABLE, Store, StoreView, Version
+from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, load_report,
+                        plan_source_of)
+from ..versions import STATUS, Provenance, zones_provenance
+from .vi import decision_en, decision_vi
 
 
 
@@ -37,6 +36,7 @@ class ZoneSummary:
     status: str
     color: str
     illustrative: bool
+    provenance: "Provenance"
     area_ha: float           # official: planar in the plan CRS
     geodesic_ha: float
     kind_target: "TargetRow | None"
@@ -53,7 +53,8 @@ class ZoneSummary:
         return {
             "id": self.id, "kind": self.kind, "kind_vi": self.kind_vi, "kind_en": self.kind_en,
             "name_vi": self.name_vi, "name_en": self.name_en, "landuse": self.landuse,
-            "status": self.status, "color": self.color,
+            "status": self.status, "status_text": " / ".join(STATUS.get(self.status, (self.status,))),
+            "color": self.color,
             "area_ha": round(self.area_ha, 4), "geodesic_ha": round(self.geodesic_ha, 4),
             "area_text": ha(self.area_ha, 2), "geodesic_text": ha(self.geodesic_ha, 2),
             "kind_target": None if target is None else {
@@ -61,7 +62,17 @@ class ZoneSummary:
                 "measured_text": ha(target.measured_ha, 2), "target": target.target,
                 "passed": target.passed},
             "rules": self.rules, "passed": self.passed, "illustrative": self.illustrative,
+            "provenance": provenance_json(self.provenance),
         }
+
+
+def provenance_json(p: Provenance) -> dict:
+    """Where the answer comes from: version, source file and checksum, status and decision (its
+    words in both languages, for a page that sets them as text)."""
+    approved = p.status == "approved"
+    return {**p.as_properties(), "status_vi": p.status_vi, "status_en": p.status_en,
+            "illustrative": p.illustrative, "decision_vi": decision_vi(p) if approved else "",
+            "decision_en": decision_en(p) if approved else ""}
 
 
 @dataclass
@@ -88,9 +99,10 @@ class PlanData:
     (``appdata.plan_data``) and shared by the requests: what it returns must not be changed."""
 
     plan: Plan
-    store: Store
+    store: StoreView  # pinned to the version shown: reads never mix two versions
     report: Report | None
     catalog: pd.DataFrame
+    version_info: Version
     _layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
@@ -104,10 +116,19 @@ class PlanData:
         """The commune, one geometry in the plan CRS."""
         return shapely.union_all(self.layer(BOUNDARY_LAYER).geometry.values)
 
+    @property
+    def version(self) -> int:
+        return self.version_info.number
+
     @cached_property
     def zones(self) -> gpd.GeoDataFrame:
-        """Zones as stored (repaired copies where invalid) with their official area_ha."""
-        return repaired(self.layer(ZONES_LAYER))
+        """Zones as measured when the version was written: repaired copies where invalid, with
+        their official area_ha and geodesic_ha."""
+        return self.layer(REPAIRED_LAYER)
+
+    @cached_property
+    def provenance(self) -> Provenance:
+        return zones_provenance(self.store, self.is_illustrative(ZONES_LAYER))
 
     @cached_property
     def attribution(self) -> str:
@@ -139,10 +160,9 @@ class PlanData:
     @cached_property
     def zone_summaries(self) -> list[ZoneSummary]:
         zones = self.zones
-        geodesic = geodesic_ha(zones.geometry.values, zones.crs)
         by_kind = {t.kind: t for t in self.targets if t.kind}
         out = []
-        for row, geo in zip(zones.itertuples(), geodesic):
+        for row in zones.itertuples():
             spec = self.plan.zone_kinds[row.kind]
             rules = []
             if self.report:
@@ -151,7 +171,7 @@ class PlanData:
             out.append(ZoneSummary(
                 row.id, row.kind, spec.name_vi, spec.name_en, row.name_vi, row.name_en,
                 row.landuse.replace(";", ", "), row.status, spec.color, bool(row.illustrative),
-                float(row.area_ha), float(geo), by_kind.get(row.kind), rules))
+                self.provenance, float(row.area_ha), float(row.geodesic_ha), by_kind.get(row.kind), rules))
         return out
 
     def zone(self, zone_id: str) -> ZoneSummary:
@@ -170,11 +190,11 @@ class PlanData:
         return frame
 
 
-def load_plan_data(settings: Settings, store: Store) -> PlanData:
-    if not store.exists():
-        raise NotFound(f"the store {settings.store} has not been built: run gis-service build")
-    _, plan = load_inputs(settings)
-    return PlanData(plan, store, load_report(store), store.read_table(CATALOG_TABLE))
+def load_plan_data(store: Store, version: int) -> PlanData:
+    """What the pages show of one version: its plan file, report and catalog, never layers/."""
+    view = store.at(version)
+    return PlanData(plan_source_of(view).parse(), view, load_report(view), view.read_table(CATALOG_TABLE),
+                    view.info())
 
 
 def hectare_targets(plan: Plan, report: Report) -> list[TargetRow]:

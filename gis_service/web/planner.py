@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from markupsafe import Markup
 
-from .appdata import cached, plan_data
+from .appdata import cached, page_version, plan_data, public_version, store
 from .lookup import lookup, parse_lookup
-from .plandata import ILLUSTRATIVE_MARK, PlanData
-from .plannermap import legend_rows, planner_payload
+from .plannermap import ACCOUNT_SLOT, planner_page_context
+from .versionstate import version_state
 
 bp = Blueprint("planner", __name__)
 
 
 @bp.get("/")
 def planner_map():
-    # the whole page derives from the store: built once per store version, not per request
-    html = cached("planner_html", lambda: _page(plan_data()))
+    # the whole page derives from the store: built once per store version, not per request;
+    # only the sign-in state (and the planner's links) is this request's own
+    version = page_version()
+    html = cached("planner_html", version, lambda: _page(version))
+    html = html.replace(ACCOUNT_SLOT, render_template("_map_account.html"), 1)
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
-def _page(data: PlanData) -> str:
-    report = data.report
-    status = ("Chưa kiểm tra / Not validated" if report is None else
-              f"{len(report.outcomes) - len(report.failed_rules)}/{len(report.outcomes)} "
-              "quy tắc đạt / rules pass")
-    return render_template(
-        "planner.html", plan=data.plan, status=status, legend=legend_rows(data),
-        illustrative_mark=ILLUSTRATIVE_MARK, attribution=data.attribution, built_at=data.built_at,
-        payload=planner_payload(data, tiles_url=current_app.config["SETTINGS"].tiles_url))
+def _page(version) -> str:
+    data = plan_data(version)
+    context = planner_page_context(data, current_app.config["SETTINGS"].tiles_url)
+    context["account_slot"] = Markup(context["account_slot"])  # our own marker, replaced per request
+    return render_template("planner.html", vstate=version_state(store(), data.version), **context)
 
 
 @bp.get("/lookup")
 def lookup_point():
-    data = plan_data()
+    """The public (approved) version; ``version=N`` a version this visitor may see (planner.js
+    names the version its map shows)."""
+    version = page_version() if request.args.get("version") else public_version()
+    data = plan_data(version)
     return jsonify(lookup(data, parse_lookup(request.args, data.plan.crs)))

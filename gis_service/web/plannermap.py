@@ -1,43 +1,52 @@
-"""The planner map's data: every layer of the store (zones coloured by kind, violations on top)
-as GeoJSON with the facts each popup and tooltip shows, plus the legend rows. Plain JSON:
-web/static/js/planner.js draws it with the vendored Leaflet and sets every text as text, so a
-zone id or name holding markup stays text. The page around it is web/templates/planner.html."""
+"""The planner map's data: every layer of the store (zones coloured by kind, the durian plots by
+their code status, the rasters as image overlays, violations on top) as GeoJSON with the facts
+each popup and tooltip shows, plus the legend rows. Plain JSON: web/static/js/planner.js draws it
+with the vendored Leaflet and sets every text as text, so a zone id or name holding markup stays
+text. The page around it is web/templates/planner.html."""
 
 from __future__ import annotations
 
 import math
 
 from ..catalog import ILLUSTRATIVE_MARK_VI
+from ..register import STATUSES
 from ..rules import shown
 from .pagegeo import bounds_latlng, geojson
 from .plandata import ILLUSTRATIVE_MARK, PlanData
+from .registerdata import RegisterView, plot_popup_rows, raster_images, register_view
 from .styles import CONTEXT_STYLES, POINT_LAYERS
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
                    "fillOpacity": 0.35, "opacity": 1}
 ZONE_STYLE = {"color": "#333333", "weight": 1.5, "fillOpacity": 0.8}
-ZONE_HIGHLIGHT = {"weight": 4, "color": "#000000"}
+PLOT_STYLE = {"color": "#222222", "weight": 0.8, "fillOpacity": 0.9}
+HIGHLIGHT = {"weight": 4, "color": "#000000"}
 VIOLATIONS_TITLE = ("⚠ Vi phạm quy tắc", "Rule violations")
-#: drawing order, bottom to top; zones and violations are added in between
+RASTER_OPACITY = 0.7
+#: drawing order, bottom to top; rasters, zones, plots and violations are added in between
 BASE_ORDER = ["communes", "neighbours", "remaining_land"]
 #: context layers the legend explains besides the zone kinds
 LEGEND_CONTEXT = ("thac_mo_lake", "residential", "road_ql14", "commune_boundary")
 TOP_ORDER = ["thac_mo_lake", "residential", "road_ql14", "thac_mo_dam", "commune_seat",
              "commune_boundary"]
+#: where each request puts its own sign-in state (the rest of the page is shared by everyone)
+ACCOUNT_SLOT = "<!--gis-service:account-->"
 
 
-def planner_payload(data: PlanData, *, tiles_url: str = "") -> dict:
+def planner_payload(data: PlanData, *, tiles_url: str = "", register: RegisterView | None = None) -> dict:
     """Everything planner.js draws, in drawing order."""
     names = set(data.store.layer_names())
     layers = [context_layer(data, name) for name in BASE_ORDER if name in names]
     layers.append(zones_layer(data))
+    if register is not None:
+        layers.append(plots_layer(data, register))
     layers += [context_layer(data, name) for name in TOP_ORDER if name in names]
     layers.append(violations_layer(data))
     return {
         "bounds": bounds_latlng(data.layer("commune_boundary")),
         "tiles": {"url": tiles_url, "attribution": tiles_url} if tiles_url else None,
-        "lookupUrl": "/lookup", "illustrativeMark": ILLUSTRATIVE_MARK, "planCrs": data.plan.crs,
-        "layers": layers,
+        "lookupUrl": "/lookup", "version": data.version, "illustrativeMark": ILLUSTRATIVE_MARK,
+        "planCrs": data.plan.crs, "layers": layers, "rasters": rasters(data),
     }
 
 
@@ -64,8 +73,21 @@ def context_layer(data: PlanData, name: str) -> dict:
 def zones_layer(data: PlanData) -> dict:
     zones = data.zones
     by_id = {z.id: z for z in data.zone_summaries}
-    return _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": ZONE_HIGHLIGHT},
+    return _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": HIGHLIGHT},
                   geojson(zones[["geometry"]], [by_id[i].to_json() for i in zones["id"]]))
+
+
+def plots_layer(data: PlanData, view: RegisterView) -> dict:
+    """The durian plots coloured by their code status on the report's reference date."""
+    plots = view.plots
+    facts = [{"plot_id": r.plot_id, "zone_id": r.zone_id or "—", "status": r.status,
+              "color": STATUSES[r.status][0], "rows": plot_popup_rows(r), "on_vi": view.on_vi,
+              "tooltip": f"{r.plot_id} · {STATUSES[r.status][1]} / {STATUSES[r.status][2]}"}
+             for r in plots.itertuples()]
+    layer = _layer(data, view.name, "plots", PLOT_STYLE | {"highlight": {"weight": 3, "color": "#000000"}},
+                   geojson(plots[["geometry"]], facts))
+    layer["illustrative"] = view.illustrative
+    return layer
 
 
 def violations_layer(data: PlanData) -> dict:
@@ -81,14 +103,41 @@ def violations_layer(data: PlanData) -> dict:
     return layer
 
 
-def legend_rows(data: PlanData) -> list[dict]:
-    """The legend: each zone kind and the remaining land (fill colour), the violations, then the
-    context layers drawn from their own map style and catalog title."""
+def rasters(data: PlanData) -> list[dict]:
+    """Each raster as an image overlay served from this server (/rasters/<name>.png), off at
+    first: the layer list switches it on."""
+    out = []
+    for image in raster_images(data):
+        west, south, east, north = image.bounds
+        out.append({"name": image.name, "title_vi": image.entry.title_vi, "title_en": image.entry.title_en,
+                    "illustrative": image.entry.illustrative, "opacity": RASTER_OPACITY,
+                    "url": f"/rasters/{image.name}.png?v={image.sha256[:12]}",
+                    "bounds": [[south, west], [north, east]]})
+    return out
+
+
+def legend_rows(data: PlanData, view: RegisterView | None = None) -> list[dict]:
+    """The legend: each zone kind and the remaining land (fill colour), the violations, the
+    context layers from their own map style and catalog title, the plot statuses and each
+    raster's classes or colour ramp. Rows are data: the template sets them as text."""
     kinds = [*data.plan.zone_kinds.values(), data.plan.remaining]
     rows = [{"fill": k.color, "vi": k.name_vi, "en": f"{k.name_en} ({', '.join(k.landuse)})"}
             for k in kinds]
     rows.append({"swatch": "sw-viol", "vi": "Vi phạm quy tắc", "en": "Rule violation"})
-    return rows + [_context_row(data, name) for name in LEGEND_CONTEXT if name in data.published]
+    rows += [_context_row(data, name) for name in LEGEND_CONTEXT if name in data.published]
+    if view is not None:
+        rows.append({"heading": True, "vi": "Thửa sầu riêng", "en": f"Durian plots ({view.on_vi})"})
+        rows += [{"fill": c, "vi": vi, "en": en, "cls": "lg-plot", "data": {"status": s}}
+                 for s, (c, vi, en) in STATUSES.items()]
+    for image in raster_images(data):
+        e = image.entry
+        rows.append({"heading": True, "vi": e.title_vi, "cls": "lg-raster", "data": {"raster": e.name},
+                     "en": f"{e.title_en}; bật trong danh sách lớp / switch on in the layer list",
+                     "mark": ILLUSTRATIVE_MARK if e.illustrative else ""})
+        items = ([(c.color, f"{c.code} {c.name_vi}", c.name_en) for c in e.classes] if e.kind == "classes"
+                 else [(s.color, s.label_vi, s.label_en) for s in e.ramp])
+        rows += [{"fill": c, "vi": vi, "en": en, "swatch": "sw-raster"} for c, vi, en in items]
+    return rows
 
 
 def _context_row(data: PlanData, name: str) -> dict:
@@ -100,3 +149,16 @@ def _context_row(data: PlanData, name: str) -> dict:
         return row | {"swatch": "sw-line", "fill": style["color"]}
     return row | {"fill": style["fillColor"], "border": style["color"],
                   "swatch": "sw-dashed" if "dashArray" in style else ""}
+
+
+def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
+    """What web/templates/planner.html needs besides the version strip's state."""
+    register = register_view(data)
+    report = data.report
+    status = ("Chưa kiểm tra / Not validated" if report is None else
+              f"{len(report.outcomes) - len(report.failed_rules)}/{len(report.outcomes)} "
+              "quy tắc đạt / rules pass")
+    return {"plan": data.plan, "status": status, "legend": legend_rows(data, register),
+            "illustrative_mark": ILLUSTRATIVE_MARK, "attribution": data.attribution,
+            "built_at": data.built_at, "account_slot": ACCOUNT_SLOT,
+            "payload": planner_payload(data, tiles_url=tiles_url, register=register)}

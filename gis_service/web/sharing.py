@@ -13,7 +13,8 @@ from ..errors import InputError
 from ..ogcapi.collections import collection
 from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
 from ..validate import BOUNDARY_LAYER
-from .appdata import published
+from .appdata import published, store
+from .auth import writer
 
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
 
@@ -34,8 +35,9 @@ def edgematch_map():
     from .sharing_map import edgematch_payload
 
     tolerance = _tolerance()
-    results = edgematch_store(current_app.config["STORE"], tolerance)
-    layers = published()
+    newest = store().at()  # boundaries are shared as they arrive, not with the plan's approval
+    results = edgematch_store(newest, tolerance)
+    layers = published(newest.version())
     boundary = collection(layers, "commune_boundary")
     return render_template("edgematch.html", results=results, tolerance=tolerance,
                            attribution=f"{boundary.source} ({boundary.licence})",
@@ -45,14 +47,14 @@ def edgematch_map():
 
 @bp.get("/edgematch.json")
 def edgematch_json():
-    results = edgematch_store(current_app.config["STORE"], _tolerance())
+    results = edgematch_store(store().at(), _tolerance())
     return jsonify({"tolerance_m": results[0].tolerance_m,
                     "neighbours": summary_frame(results).to_dict("records")})
 
 
 @bp.get("/edgematch.txt")
 def edgematch_text():
-    text = report_text(edgematch_store(current_app.config["STORE"], _tolerance()))
+    text = report_text(edgematch_store(store().at(), _tolerance()))
     return Response(text + "\n", mimetype="text/plain")
 
 
@@ -74,9 +76,9 @@ def upload_neighbour():
         added = import_neighbour(store, path, store.crs(BOUNDARY_LAYER),
                                  name=request.form.get("name") or None,
                                  assume_crs=request.form.get("crs") or None, display_name=label,
-                                 notes=notes, source_file=Path(upload.filename).name)
+                                 notes=notes, source_file=Path(upload.filename).name, user=writer())
     names = list(added[added["source_file"] == Path(upload.filename).name]["name"])
-    results = [r for r in edgematch_store(store) if r.source.startswith("imported") and r.neighbour in names]
+    results = [r for r in edgematch_store(store.at()) if r.source.startswith("imported") and r.neighbour in names]
     return jsonify({"imported": names, "notes": notes, "edgematch": [r.summary() for r in results]}), 201
 
 

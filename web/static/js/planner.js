@@ -1,6 +1,7 @@
 /* Planner map: draws the page's data (JSON in #planner-data, gis_service/web/plannermap.py) with
    the vendored Leaflet; every text from the data is set as text. Click to look a point up (tra
-   cứu quy hoạch), zoom to a rule/zone from the URL (/?rule=R11&zone=SR-03 or #zone=SR-03). */
+   cứu quy hoạch) in the version the map shows; zoom to a rule/zone from the URL
+   (/?rule=R11&zone=SR-03 or #zone=SR-03) or to a durian plot (/?plot=SR-0012, plots.js). */
 "use strict";
 
 function verdictNode(passed) {
@@ -34,8 +35,30 @@ function zonePopup(z, data) {
                                " (phẳng VN-2000 / planar, " + data.planCrs + ")", h("br"),
                                h("small", null, "trắc địa / geodesic " + z.geodesic_text)]),
       row("Chỉ tiêu / Target", target),
-      row("Trạng thái / Status", z.status)),
+      row("Trạng thái / Status", z.status_text),
+      h("tr", null, h("th", null, "Nguồn / Provenance"), h("td", {class: "prov"}, provenance(z.provenance, data)))),
     ruleItems(z.rules));
+}
+
+/* Where the zone comes from: the version shown, the file (and its checksum) that brought the
+   zones, the version's status and, when approved, the decision; the illustrative mark. */
+function provenance(p, data) {
+  return ["Phiên bản / version " + p.version +
+            (p.zones_version !== p.version ? " (từ phiên bản / from version " + p.zones_version + ")" : ""), h("br"),
+          p.source_file ? ["tệp / file ", h("b", null, p.source_file),
+                           p.source_sha256 ? [" · sha256 ", h("code", null, p.source_sha256.slice(0, 12) + "…")] : null]
+                        : null, h("br"),
+          h("b", null, p.status_vi), " / " + p.status_en,
+          p.decision_vi ? [h("br"), p.decision_vi, h("br"), h("small", null, p.decision_en)] : null,
+          p.illustrative ? [h("br"), h("b", {class: "mh"}, data.illustrativeMark)] : null];
+}
+
+function plotPopup(p, layer, data) {
+  return h("div", {class: "pp plot", "data-plot": p.plot_id},
+    layer.illustrative ? h("div", {class: "mh"}, data.illustrativeMark) : null,
+    h("b", {class: "zname"}, "Thửa / Plot " + p.plot_id), " ", h("small", null, "(" + p.zone_id + ")"),
+    h("table", null, p.rows.map(function (r) { return row(r[0], r[1]); })),
+    h("small", null, "Ngày xét / judged on " + p.on_vi));
 }
 
 function contextPopup(p, layer, data) {
@@ -53,11 +76,17 @@ function violationPopup(v) {
 
 function drawLayer(map, layer, data) {
   var o = {style: layer.style};
-  if (layer.kind === "zones") {
+  if (layer.kind === "zones" || layer.kind === "plots") {
     o.style = function (f) { return Object.assign({}, layer.style, {fillColor: f.properties.color}); };
     o.highlight = layer.style.highlight;
+  }
+  if (layer.kind === "zones") {
     o.popup = function (p) { return zonePopup(p, data); };
     o.tooltip = function (p) { return p.id + " · " + p.name_vi; };
+  } else if (layer.kind === "plots") {
+    o.popup = function (p) { return plotPopup(p, layer, data); };
+    o.tooltip = function (p) { return p.tooltip; };
+    o.pointStyle = {radius: 5, color: "#222", weight: 1, fill: true, fillOpacity: 0.9};
   } else if (layer.kind === "violations") {
     o.popup = violationPopup;
     o.tooltip = function (p) { return "⚠ " + p.rule_id + ": " + p.message_vi; };
@@ -93,10 +122,25 @@ function show(box, content) {
   appendTo(box, content);
 }
 
+/* Each raster as an image overlay from this server, off at first, above the zone fills and
+   below markers and popups; clicks pass through it. */
+function rasterOverlays(map, data, overlays) {
+  if (!data.rasters.length) return;
+  map.createPane("rasters");
+  map.getPane("rasters").style.zIndex = 450;
+  map.getPane("rasters").style.pointerEvents = "none";
+  data.rasters.forEach(function (r) {
+    overlays[layerLabel(r.title_vi, r.title_en, r.illustrative ? data.illustrativeMark : "")] =
+      L.imageOverlay(r.url, r.bounds, {opacity: r.opacity, pane: "rasters", interactive: false,
+                                       className: "raster-" + r.name});
+  });
+}
+
 function initPlanner(data) {
   var map = offlineMap("map", data.bounds, data.tiles);
   var overlays = {}, byId = {};
-  data.layers.forEach(function (layer) {
+  data.layers.forEach(function (layer, i) {
+    if (layer.kind === "zones") rasterOverlays(map, data, overlays);  // drawn below the zones' popups
     var drawn = drawLayer(map, layer, data);
     byId[layer.kind === "context" ? layer.id : layer.kind] = drawn;
     overlays[layerLabel(layer.title_vi, layer.title_en, layer.illustrative ? data.illustrativeMark : "",
@@ -110,7 +154,8 @@ function initPlanner(data) {
   var marker = null;
   // preclick reaches the map even when a feature's popup stops the click itself
   map.on("preclick", function (e) {
-    var url = data.lookupUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7);
+    var url = data.lookupUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
+      (data.version ? "&version=" + encodeURIComponent(data.version) : "");
     if (marker) map.removeLayer(marker);
     marker = L.circleMarker(e.latlng, {radius: 7, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1})
       .addTo(map);
@@ -125,6 +170,7 @@ function initPlanner(data) {
   var rule = params.get("rule") || hash.get("rule");
   var zone = params.get("zone") || hash.get("zone");
   if (rule || zone) zoomTo(map, byId.zones, byId.violations, rule, zone);
+  if (byId.plots) initPlots(map, byId.plots);
   markReady();
 }
 

@@ -1,0 +1,241 @@
+"""The store keeps history: every write a version, untouched layers carried over and shared,
+diff and restore, approval, and crash safety under SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from gis_service.build import build_store, load_sources
+from gis_service.cli import main
+from gis_service.diff import diff_versions
+from gis_service.drafts import accept, stage_draft
+from gis_service.edgematch import IMPORTED_LAYER, import_neighbour
+from gis_service.settings import PROJECT_ROOT, Settings
+from gis_service.store import VERSION_LAYERS_TABLE, GeoPackageStore, WriteInfo
+from gis_service.validate import plan_source_of
+from gis_service.versions import approve, published_version, status_of
+
+SOURCE_ZONES = PROJECT_ROOT / "layers" / "illustrative" / "draft_zones.geojson"
+COMMUNES = PROJECT_ROOT / "layers" / "basemap" / "communes_2025.geojson"
+
+
+def _draft(store, settings, zones, name="draft.geojson", user="test") -> int:
+    _, plan, source = load_sources(settings)
+    return accept(store, stage_draft(store, zones, plan, source, WriteInfo("import-plan", user, name, "ab" * 32)))
+
+
+def _grown(zones: gpd.GeoDataFrame, zone_id: str) -> gpd.GeoDataFrame:
+    """``zone_id`` grown by a 100 m × 50 m rectangle just west of it (disjoint: +0.5 ha exactly)."""
+    out = zones.copy()
+    i = out.index[out["id"] == zone_id][0]
+    minx, miny, _, maxy = out.geometry[i].bounds
+    y = (miny + maxy) / 2
+    out.loc[i, "geometry"] = out.geometry[i].union(shapely.box(minx - 100, y, minx, y + 50))
+    return out
+
+
+def _bu_dang_file(tmp_path):
+    communes = gpd.read_file(COMMUNES)
+    path = tmp_path / "bu_dang.gpkg"
+    communes[communes["name"] == "Bù Đăng"][["name", "geometry"]].to_crs(9212).to_file(path)
+    return path
+
+
+def test_a_build_keeps_a_neighbours_upload_in_a_new_version(settings, tmp_path):
+    store = GeoPackageStore(settings.store)
+    import_neighbour(store, _bu_dang_file(tmp_path), "EPSG:5899", user="bom-bo")
+    assert store.version() == 2
+    build_store(settings, store, user="planner")
+    assert store.version() == 3
+    kept = store.read_layer(IMPORTED_LAYER)
+    assert list(kept["name"]) == ["Bù Đăng"]
+    log = {v.number: v for v in store.versions()}
+    assert (log[2].action, log[2].user, log[2].source_file) == ("import-neighbour", "bom-bo", "bu_dang.gpkg")
+    assert log[2].source_sha256 == __import__("hashlib").sha256((tmp_path / "bu_dang.gpkg").read_bytes()).hexdigest()
+    assert (log[3].action, log[3].user) == ("build", "planner")
+    # the upload's table is the same in both versions: carried over, not copied
+    assert store._tables(2)[IMPORTED_LAYER] == store._tables(3)[IMPORTED_LAYER]
+
+
+def test_diff_of_a_zone_grown_by_a_known_rectangle_and_restore(settings):
+    store = GeoPackageStore(settings.store)
+    source = gpd.read_file(SOURCE_ZONES)
+    first = _draft(store, settings, source)
+    second = _draft(store, settings, _grown(source, "SR-01"))
+    d = diff_versions(store, first, second)
+    by_id = {z.id: z for z in d.zones}
+    assert by_id["SR-01"].added_ha == pytest.approx(100 * 50 / 10_000, abs=1e-6)  # 0.50 ha
+    assert by_id["SR-01"].removed_ha == pytest.approx(0, abs=1e-6)
+    assert by_id["SR-01"].net_ha == pytest.approx(0.5, abs=1e-6)
+    assert by_id["SR-01"].change == "changed"
+    for zid, z in by_id.items():
+        if zid != "SR-01":
+            assert (z.added_ha, z.removed_ha, z.net_ha, z.change) == (0, 0, 0, "unchanged"), zid
+    added = d.pieces[d.pieces["change"] == "added"]
+    assert list(added["zone_id"]) == ["SR-01"] and added.area.sum() == pytest.approx(5_000, abs=1e-3)
+
+    restored = store.restore(first, WriteInfo("restore", "test"))
+    assert restored == second + 1
+    again, original = store.read_layer("zones", restored), store.read_layer("zones", first)
+    assert list(again["id"]) == list(source["id"])
+    assert all(shapely.equals_exact(a, b, 0) for a, b in zip(again.geometry, original.geometry))
+    assert all(a.equals(b) for a, b in zip(again.geometry.normalize(), source.geometry.normalize()))
+    assert store._tables(restored) == store._tables(first)  # every layer shared, nothing copied
+    assert [v.action for v in store.versions()][-1] == "restore"  # history kept, not rewritten
+    assert len(store.versions()) == restored
+
+
+def test_diff_names_added_removed_and_changed_zones_and_rule_changes(settings):
+    store = GeoPackageStore(settings.store)
+    source = gpd.read_file(SOURCE_ZONES)
+    first = _draft(store, settings, source)
+    changed = source[source["id"] != "SR-03"].copy()  # SR-03 fails R11 in the shipped draft
+    changed.loc[changed["id"] == "SR-01", "name_en"] = "Southern durian area (renamed)"
+    second = _draft(store, settings, changed.reset_index(drop=True))
+    d = diff_versions(store, first, second)
+    by_id = {z.id: z for z in d.zones}
+    assert by_id["SR-03"].change == "removed"
+    assert by_id["SR-03"].removed_ha == pytest.approx(source[source["id"] == "SR-03"].area.iloc[0] / 1e4, abs=1e-4)
+    assert by_id["SR-01"].attributes == {"name_en": ("Southern durian area", "Southern durian area (renamed)")} \
+        or set(by_id["SR-01"].attributes) == {"name_en"}
+    r11 = next(r for r in d.rules if r.rule_id == "R11")
+    assert (r11.before, r11.after) == (False, True)
+
+
+def test_approval_makes_a_version_public_and_a_later_one_supersedes_it(settings):
+    store = GeoPackageStore(settings.store)
+    source = gpd.read_file(SOURCE_ZONES)
+    v2 = _draft(store, settings, source)
+    v3 = _draft(store, settings, _grown(source, "SR-01"))
+    assert published_version(store) == v3  # nothing approved: the newest
+    approve(store, v2, "15/QĐ-UBND", "23/11/2026", "UBND tỉnh Đồng Nai", "planner")
+    assert published_version(store) == v2 and status_of(store, v2)[0] == "approved"
+    assert status_of(store, v3)[0] == "draft"
+    approve(store, v3, "16/QĐ-UBND", "2026-12-01", "UBND tỉnh Đồng Nai", "planner")
+    assert status_of(store, v2)[0] == "superseded" and published_version(store) == v3
+    assert store.approvals()[-1].decision_date == "2026-12-01"
+    assert store.version() == v3  # an approval is not a data write
+
+
+def test_versions_share_unchanged_layers(settings):
+    """20 versions of the shipped draft: one zones table, not twenty copies."""
+    store = GeoPackageStore(settings.store)
+    source = gpd.read_file(SOURCE_ZONES)
+    size_one = settings.store.stat().st_size
+    for n in range(20):
+        _draft(store, settings, source, name=f"draft_{n}.geojson")
+    zones_tables = {t for t, in _query(settings.store, f"SELECT DISTINCT table_name FROM {VERSION_LAYERS_TABLE} "
+                                                       "WHERE name = 'zones'")}
+    assert len(zones_tables) == 1
+    assert settings.store.stat().st_size < 2 * size_one
+
+
+def test_validate_writes_a_version_only_when_the_plan_or_outcome_changes(layers_copy, tmp_path):
+    store_path = tmp_path / "s.gpkg"
+    args = ["--store", str(store_path), "--layers", str(layers_copy), "-q"]
+    assert main(args + ["build"]) == 0
+    assert main(args + ["validate"]) == 1  # the shipped draft fails two rules on purpose
+    assert GeoPackageStore(store_path).version() == 1
+    plan = layers_copy / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("min_m: 500", "min_m: 300"), encoding="utf-8")
+    main(args + ["validate"])
+    store = GeoPackageStore(store_path)
+    assert store.version() == 2 and store.versions()[-1].action == "validate"
+    from gis_service.validate import load_report, plan_source_of
+    view = store.at(2)
+    assert "min_m: 300" in plan_source_of(view).text  # the plan file kept with its report
+    assert "min_m: 300" not in plan_source_of(store.at(1)).text
+    assert load_report(view).outcome_key() != load_report(store.at(1)).outcome_key()
+
+
+def test_reads_pinned_to_a_version_never_mix(settings):
+    """A reader of version N keeps reading N while versions N+1… are written."""
+    store = GeoPackageStore(settings.store)
+    view = store.at()
+    before = view.read_layer("zones")
+    source = gpd.read_file(SOURCE_ZONES)
+    _draft(store, settings, source[source["id"] != "TT-01"].reset_index(drop=True))
+    assert list(view.read_layer("zones")["id"]) == list(before["id"])
+    assert list(view.read_layer("zones_repaired")["id"]) == list(before["id"])
+    assert "TT-01" not in set(store.read_layer("zones_repaired")["id"])
+
+
+CHILD = textwrap.dedent("""
+    import sys, random
+    import geopandas as gpd, shapely
+    from gis_service.build import build_store, load_sources
+    from gis_service.drafts import accept, stage_draft
+    from gis_service.settings import Settings
+    from gis_service.store import GeoPackageStore, WriteInfo
+    settings = Settings(layers_dir=__import__("pathlib").Path(sys.argv[1]), store=__import__("pathlib").Path(sys.argv[2]))
+    store = GeoPackageStore(settings.store)
+    _, plan, source = load_sources(settings)
+    zones = gpd.read_file(sys.argv[3])
+    rnd = random.Random(int(sys.argv[4]))
+    print("ready", flush=True)
+    while True:
+        if rnd.random() < 0.3:
+            build_store(settings, store, user="child")
+        else:
+            z = zones.copy()
+            z["geometry"] = z.geometry.translate(rnd.uniform(-5, 5), rnd.uniform(-5, 5))
+            accept(store, stage_draft(store, z, plan, source, WriteInfo("import-plan", "child", "d.geojson")))
+        print("wrote", store.version(), flush=True)
+""")
+
+
+def test_sigkill_during_builds_and_imports_leaves_a_complete_version(settings, tmp_path):
+    rnd = random.Random(20261123)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    kills = 0
+    for run in range(24):
+        child = subprocess.Popen([sys.executable, str(script), str(settings.layers_dir), str(settings.store),
+                                  str(SOURCE_ZONES), str(run)], env=env, stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        if run == 0:
+            child.stdout.readline()  # the first child writes one whole version before its kill
+        time.sleep(rnd.uniform(0, 3.0))  # a write takes about 0.5–3 s here: kills land in every phase
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        kills += 1
+        _assert_complete(GeoPackageStore(settings.store))
+    assert kills >= 20
+    store = GeoPackageStore(settings.store)
+    assert store.version() > 1, "the children wrote versions between the kills"
+    store.write({"after": gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(430_000, 1_290_000)],
+                                           crs="EPSG:5899")}, WriteInfo("test"))
+    used = {t for t, in _query(settings.store, f"SELECT DISTINCT table_name FROM {VERSION_LAYERS_TABLE}")}
+    tables = {name for name, _ in pyogrio.list_layers(settings.store)}
+    bookkeeping = {"store_versions", "store_version_layers", "store_approvals"}
+    assert tables - used - bookkeeping == set(), "a killed write's tables outlived the next write"
+    assert not [p for p in settings.store.parent.iterdir() if ".tmp" in p.name or p.name.endswith("-journal")]
+
+
+def _assert_complete(store: GeoPackageStore) -> None:
+    view = store.at()
+    names = set(view.layer_names())
+    assert {"zones", "zones_repaired", "remaining_land", "plan_file", "validation_rules", "commune_boundary"} <= names
+    zones, fixed = view.read_layer("zones"), view.read_layer("zones_repaired")
+    assert list(zones["id"]) == list(fixed["id"]) and len(zones) == 9
+    assert len(view.read_table("validation_rules")) == len(plan_source_of(view).parse().rules)
+
+
+def _query(path, sql):
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute(sql).fetchall()
