@@ -106,3 +106,19 @@ def test_overlap_verdict_at_a_tenth_of_a_square_metre(overlap_m2, passes):
     for f in out.findings:
         if not f.passed:
             assert printed(f.message_en, "m²") > 0, f.message_en
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0.001, 1000), st.floats(0, 1), st.floats(0, 100))
+def test_a_share_verdict_agrees_with_the_printed_percentage(total_ha, fraction, minimum):
+    """The durian register's share rules (R14, R15) print the share to 0.1 % (Vietnamese: 69,9 %)
+    and take their verdict on that number."""
+    from types import SimpleNamespace
+
+    from gis_service.rules.plots import ShareParams, _share_finding
+
+    params = ShareParams(min_percent=minimum)
+    f = _share_finding(SimpleNamespace(id="R"), params, ("Z",), "Vùng Z", "Zone Z", total_ha * fraction,
+                       total_ha, "≥ x", "có mã", "coded")
+    shown_pct = float(re.search(r"Zone Z: ([\d,.]+) %", f.message_en).group(1).replace(",", ""))
+    assert f.passed == (shown_pct >= minimum), f.message_en

@@ -121,7 +121,7 @@ def fmt(value: float, digits: int = 1) -> str:
 #: the precision every measure is printed at, and so the one its verdict is taken at: a zone of
 #: exactly 500 ha delivered in the other VN-2000 zone measures 500.0000000001 ha here, and must
 #: not be "above the maximum 500 ha" beside a printed 500.00 ha
-DIGITS = {"ha": 2, "m": 1, "m²": 1}
+DIGITS = {"ha": 2, "m": 1, "m²": 1, "%": 1}
 
 
 def at_shown(value: float, unit: str) -> float:
