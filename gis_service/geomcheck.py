@@ -31,8 +31,7 @@ def check_geometries(gdf: gpd.GeoDataFrame, label: str, notes: list[str],
     _refuse_where(gdf.geometry.isna().to_numpy() | shapely.is_empty(geoms), gdf, label,
                   "đối tượng không có hình học / feature has no geometry")
     _one_family(gdf, label, expect)
-    _vertex_counts(gdf, label)
-    _finite(gdf, label)
+    check_vertices(gdf, label)
     has_z, has_m = shapely.has_z(geoms).any(), shapely.has_m(geoms).any()
     if has_z:
         notes.append(f"{label}: tọa độ Z (độ cao) đã bỏ, quy hoạch là 2D / Z (height) coordinates "
@@ -43,6 +42,12 @@ def check_geometries(gdf: gpd.GeoDataFrame, label: str, notes: list[str],
         gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
     check_area_of_use(gdf, label)
     return gdf
+
+
+def check_vertices(gdf: gpd.GeoDataFrame, label: str) -> None:
+    """Not too many vertices, each a finite number (a NaN vertex is named with its feature)."""
+    _vertex_counts(gdf, label)
+    _finite(gdf, label)
 
 
 def check_area_of_use(gdf: gpd.GeoDataFrame, label: str, what: str = "") -> None:

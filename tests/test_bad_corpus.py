@@ -236,3 +236,19 @@ def teardown_module() -> None:
         message = re.sub(r"(?<=file )/\S+/", "", message)[:200].replace("|", "\\|")
         lines.append(f"| {paths.get(name, name)} | {how} | {o.code} | {o.seconds:.2f} | {o.peak_mb:.0f} | {message} |")
     ARTIFACT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("bad, words", [("nan_vertex.fgb", "not a finite number"),
+                                        ("inf_vertex.fgb", "not a finite number")])
+def test_import_plan_refuses_a_nan_or_infinite_vertex(corpus_settings, capsys, tmp_path, bad, words):
+    """A consultant's draft goes through the same vertex checks (gis-service import-plan)."""
+    import geopandas as gpd
+
+    from bad_corpus import _measured
+
+    draft = tmp_path / "draft.gpkg"
+    gpd.read_file(BAD / bad).to_file(draft, engine="pyogrio", layer="zones")
+    case = Case(f"import-plan {bad}", "plan-draft", "draft.gpkg", 2, ("'TT-01'", "field 'geometry'", words))
+    outcome = _measured(capsys, corpus_settings.store, "--store", str(corpus_settings.store), "--layers",
+                        str(corpus_settings.layers_dir), "import-plan", str(draft))
+    _assert_outcome(case, outcome, "import-plan")
