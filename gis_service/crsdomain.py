@@ -59,9 +59,6 @@ class Domain:
     def is_geographic(self) -> bool:
         return self.lonlat == self.xy
 
-    def within_xy(self, box: Box) -> bool:
-        return box_within(box, self.xy)
-
 
 @lru_cache(maxsize=64)
 def domain(crs) -> Domain:

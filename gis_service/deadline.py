@@ -5,9 +5,7 @@ outside, so the work stops itself at the next check and the answer is 503. No Fl
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Iterator
+from contextvars import ContextVar, Token
 
 _DEADLINE: ContextVar[float | None] = ContextVar("gis_service_deadline", default=None)
 
@@ -16,22 +14,13 @@ class TimeLimit(Exception):
     """The request's time limit ran out (HTTP 503, try again later)."""
 
 
-@contextmanager
-def time_limit(seconds: float | None) -> Iterator[None]:
-    """Within the block, ``check()`` raises TimeLimit once ``seconds`` have passed."""
-    token = start(seconds)
-    try:
-        yield
-    finally:
-        end(token)
-
-
-def start(seconds: float | None):
-    """Start a limit without a block (a web request: ended with ``end(token)``)."""
+def start(seconds: float | None) -> Token:
+    """Start a limit (a web request's); ``check()`` raises TimeLimit once ``seconds`` have
+    passed, until ``end(token)``."""
     return _DEADLINE.set(None if seconds is None else time.monotonic() + seconds)
 
 
-def end(token) -> None:
+def end(token: Token) -> None:
     _DEADLINE.reset(token)
 
 

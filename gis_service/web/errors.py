@@ -45,7 +45,7 @@ def handle(err: Exception) -> Response:
                    f"the upload is larger than the limit of {limit:,} bytes")
     elif isinstance(err, HTTPException):
         message = TITLES.get(status, err.name)
-        if isinstance(err, HTTPException) and err.code == 405:
+        if err.code == 405:
             headers["Allow"] = ", ".join(err.valid_methods or [])
     else:
         message = str(err)
