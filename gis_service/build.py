@@ -13,6 +13,7 @@ import shapely
 
 from .catalog import Catalog, LayerEntry, layer_path, load_catalog, read_entry
 from .config import read_text
+from .l10n import LayerTitles
 from .plan import Plan
 from .raster import raster_from_table, raster_layers
 from .register import entry_type, register_layers
@@ -60,13 +61,15 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
     if COMMUNES_LAYER in layers:
         boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-    derived, report = check_version(plan, source, layers, progress, on=on,
-                                    rasters={name: raster_from_table(t) for name, t in rasters.items()})
     entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
                *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
     # each source file's checksum: validate refuses a store not built from the files on disk
     digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
                for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
+    titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
+    derived, report = check_version(plan, source, layers, progress, on=on,
+                                    rasters={name: raster_from_table(t) for name, t in rasters.items()},
+                                    titles=titles)
     tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
     if progress:
         progress("Ghi phiên bản / Writing the version")

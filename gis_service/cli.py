@@ -286,7 +286,8 @@ def cmd_export(args, settings: Settings) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gis-service", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", help="GeoPackage store path (default: GIS_SERVICE_STORE or var/store.gpkg)")
+    parser.add_argument("--store", help="GeoPackage store path or postgresql://user@host:port/database "
+                        "(default: GIS_SERVICE_STORE or var/store.gpkg)")
     parser.add_argument("--layers", help="layers folder with catalog.yaml and plan.yaml")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     sub = parser.add_subparsers(required=True, dest="command")

@@ -23,6 +23,7 @@ from .build import NEIGHBOURS_LAYER, neighbours
 from .errors import InputError, NotFound
 from .geom import closing, greatest_width_m
 from .geomcheck import feature_label
+from .l10n import number
 from .layerio import file_sha256, read_vector
 from .store import Store, WriteInfo
 from .validate import BOUNDARY_LAYER
@@ -147,8 +148,8 @@ def pieces_frame(results: list[NeighbourMatch], crs) -> gpd.GeoDataFrame:
             what_vi, what_en = ("Chồng lấn", "Overlap") if p.kind == "overlap" else ("Khe hở", "Gap")
             rows.append({"neighbour": p.neighbour, "source": p.source, "kind": p.kind,
                          "area_ha": round(p.area_ha, 4), "max_width_m": round(p.max_width_m, 1),
-                         "message_vi": f"{what_vi} với xã {p.neighbour}: {p.area_ha:.4f} ha, "
-                                       f"rộng nhất {p.max_width_m:.1f} m",
+                         "message_vi": f"{what_vi} với xã {p.neighbour}: {number(p.area_ha, 4, 'vi')} ha, "
+                                       f"rộng nhất {number(p.max_width_m, 1, 'vi')} m",
                          "message_en": f"{what_en} with {p.neighbour}: {p.area_ha:.4f} ha, "
                                        f"at most {p.max_width_m:.1f} m wide",
                          "geometry": p.geometry})

@@ -1,6 +1,8 @@
-"""Downloads a Vietnamese GIS office can open: each layer, or the whole plan, as GeoPackage,
-GeoJSON or zipped Shapefile (.prj, UTF-8 .cpg, explicit short ASCII field names and a mapping
-file), in the plan's VN-2000 TM-3 zone or in WGS 84. No Flask here."""
+"""Downloads a Vietnamese GIS office can open: each layer, or the whole plan, as GeoPackage
+(version 1.2, which QGIS 3.22 / GDAL 3.6 open without a warning), GeoJSON (the whole plan as
+one FeatureCollection whose features say their ``layer``) or zipped Shapefile (.prj, UTF-8 .cpg,
+explicit short ASCII field names and a mapping file), in the plan's VN-2000 TM-3 zone or in
+WGS 84. Every file opens under its own name. No Flask here."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from . import deadline
@@ -48,7 +51,16 @@ SHP_FIELDS = {
     "decision_number": "decision",
     "decision_date": "dec_date",
     "issuing_body": "dec_body",
+    "kind_target": "kind_tgt",
+    "kind_area_ha": "kind_ha",
+    "kind_passed": "kind_pass",
+    "rules_failed": "rules_fail",
 }
+#: GeoPackage 1.2: GDAL 3.12 (the wheels) writes 1.4 by default, which GDAL 3.6 and QGIS 3.22
+#: (common in offices) open with a warning
+GPKG_OPTIONS = {"VERSION": "1.2"}
+#: the property of the whole plan's GeoJSON that says which layer a feature belongs to
+LAYER_FIELD = "layer"
 README = """Dữ liệu xã Nghĩa Trung (Đồng Nai) / Nghĩa Trung commune (Đồng Nai) data
 Hệ tọa độ / CRS: {crs} (xem tệp .prj / see the .prj file). Mã ký tự / encoding: UTF-8 (.cpg).
 Tên trường Shapefile tối đa 10 ký tự: xem fields.csv để biết tên đầy đủ.
@@ -73,11 +85,8 @@ def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, 
         folder = Path(tmp)
         if fmt == "gpkg":
             data = _gpkg(frames, folder)
-        elif fmt == "geojson" and len(frames) == 1:
-            data = _geojson(next(iter(frames.values())), folder / "layer.geojson", tag)
         elif fmt == "geojson":
-            data, filename, media = zip_bytes({f"{n}.geojson": _geojson(f, folder / f"{n}.geojson", tag)
-                                          for n, f in frames.items()}), filename + ".zip", "application/zip"
+            data = _geojson(one_collection(frames), folder / "layer.geojson", tag)
         else:
             data = _shapefiles(frames, folder, target)
     return data, filename, media
@@ -90,6 +99,18 @@ def _frames(store: Store, layer: str) -> dict[str, gpd.GeoDataFrame]:
     if layer not in available:
         raise NotFound(f"no layer {layer!r} to download; available: {PLAN}, {', '.join(available)}")
     return {layer: available[layer].read()}
+
+
+def canonical_crs(crs: str | None) -> str:
+    """The CRS a download asks for, one spelling per choice: plan, wgs84, EPSG:5899, EPSG:9212."""
+    choice = (crs or PLAN).strip()
+    if choice.lower() == PLAN:
+        return PLAN
+    if choice.lower() in ("wgs84", "epsg:4326"):
+        return "wgs84"
+    if choice.upper() in PLAN_CRSS:
+        return choice.upper()
+    raise InputError(f"unknown CRS {crs!r}; use plan, wgs84 or one of {', '.join(PLAN_CRSS)}", field="crs")
 
 
 def _target_crs(crs: str, plan_crs) -> tuple[str, str]:
@@ -107,9 +128,26 @@ def _target_crs(crs: str, plan_crs) -> tuple[str, str]:
 def _gpkg(frames: dict[str, gpd.GeoDataFrame], folder: Path) -> bytes:
     path = folder / "data.gpkg"
     for name, frame in frames.items():
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=path.exists(),
+        first = not path.exists()
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=not first,
+                                dataset_options=GPKG_OPTIONS if first else None,
                                 promote_to_multi=is_polygonal(frame))
     return path.read_bytes()
+
+
+def one_collection(frames: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """One layer's frame as it is; several layers as one frame whose first column, ``layer``,
+    names the layer each feature comes from (the other columns are the union of theirs)."""
+    if len(frames) == 1:
+        return next(iter(frames.values()))
+    parts = [f.assign(**{LAYER_FIELD: name}) for name, f in frames.items()]
+    whole = pd.concat(parts, ignore_index=True)
+    columns = [LAYER_FIELD] + [c for c in whole.columns if c not in (LAYER_FIELD, whole.geometry.name)]
+    for column in columns:  # a column some layers lack holds missing values: keep it writable
+        if whole[column].dtype == object:
+            whole[column] = whole[column].astype(object).where(whole[column].notna(), None)
+    return gpd.GeoDataFrame(whole[columns + [whole.geometry.name]], geometry=whole.geometry.name,
+                            crs=next(iter(frames.values())).crs)
 
 
 def _geojson(frame: gpd.GeoDataFrame, path: Path, tag: str) -> bytes:

@@ -176,7 +176,8 @@ def console_table(report: Report) -> str:
                 if (day := _day(report.reference_date)) else ""), "",
              "Diện tích theo loại vùng / Area by zone kind (ha: planar official · geodesic)"]
     for a in report.areas:
-        lines.append(f"  {a.name_vi[:48]:<48} {fmt(a.planar_ha):>10} {fmt(a.geodesic_ha):>10}  ({a.features})")
+        lines.append(f"  {a.name_vi[:48]:<48} {fmt(a.planar_ha, 1, 'vi'):>10} {fmt(a.geodesic_ha, 1, 'vi'):>10}"
+                     f"  ({a.features})")
     lines += ["", f"{'Mã':<5} {'Kết quả':<9} Quy tắc / Rule"]
     for o in report.outcomes:
         mark = "ĐẠT" if o.passed else ("LỖI" if o.error else "KHÔNG ĐẠT")

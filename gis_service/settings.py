@@ -15,7 +15,7 @@ PREFIX = "GIS_SERVICE_"
 @dataclass(frozen=True)
 class Settings:
     layers_dir: Path = PROJECT_ROOT / "layers"
-    store: Path = PROJECT_ROOT / "var" / "store.gpkg"
+    store: Path | str = PROJECT_ROOT / "var" / "store.gpkg"  # a GeoPackage path, or postgresql://… (a str)
     host: str = "127.0.0.1"
     port: int = 5000
     write_token: str = ""
@@ -46,7 +46,7 @@ class Settings:
     def var_dir(self) -> Path:
         """The service's own small files live beside a GeoPackage store (else in var/)."""
         url = str(self.store)
-        if url.startswith(("postgresql:", "postgres:")):
+        if _is_url(url):
             return PROJECT_ROOT / "var"
         return Path(url.removeprefix("gpkg://").removeprefix("gpkg:")).parent
 
@@ -59,12 +59,16 @@ class Settings:
             raw = environ.get(PREFIX + f.name.upper())
             if raw is None:
                 continue
-            values[f.name] = _convert(f.name, raw, f.type)
+            values[f.name] = raw if f.name == "store" else _convert(f.name, raw, f.type)
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("layers_dir", "store", "users_db"):
-            if values.get(key) is not None:
-                values[key] = Path(values[key])
+            if values.get(key) is not None and not (key == "store" and _is_url(str(values[key]))):
+                values[key] = Path(values[key])  # a URL stays a str: Path() would fold its '//'
         return cls(**values)
+
+
+def _is_url(location: str) -> bool:
+    return location.startswith(("postgresql:", "postgres:"))
 
 
 def _convert(name: str, raw: str, type_name: str):

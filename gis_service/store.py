@@ -1,5 +1,6 @@
 """The store: a history of numbered versions of every layer. One small interface; GeoPackage is the
-embedded default (a PostGIS store can implement the same ``Store`` protocol).
+embedded default; ``store_postgis.PostGISStore`` implements the same interface in PostgreSQL +
+PostGIS, chosen by the ``store`` setting (``open_store``). What both share is in ``store_base``.
 
 How the GeoPackage store keeps history without copying:
 - every layer's content is written once, to a table named by its content hash
@@ -15,102 +16,31 @@ How the GeoPackage store keeps history without copying:
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import json
-import os
 import sqlite3
-import threading
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
 from .errors import InputError, NotFound
-
-CATALOG_TABLE = "layer_catalog"
-VERSIONS_TABLE = "store_versions"
-VERSION_LAYERS_TABLE = "store_version_layers"
-APPROVALS_TABLE = "store_approvals"
-_BOOKKEEPING = {VERSIONS_TABLE, VERSION_LAYERS_TABLE, APPROVALS_TABLE}
+from .store_base import (_BOOKKEEPING, APPROVALS_TABLE, CATALOG_TABLE, VERSION_LAYERS_TABLE,  # noqa: F401
+                         VERSIONS_TABLE, Approval, Store, StoreView, Version, VersionedStore,
+                         WriteInfo, check_frames, content_hash, is_polygonal, table_name)
 
 
-@dataclass(frozen=True)
-class Version:
-    number: int
-    created_at: str  # UTC, ISO 8601
-    user: str
-    action: str  # build, import-plan, import-neighbour, validate, restore, import-register …
-    source_file: str
-    source_sha256: str
-    message: str
-    notes: str  # what the write changed on the way in (e.g. an encoding converted)
-
-
-@dataclass(frozen=True)
-class Approval:
-    version: int
-    decision_number: str
-    decision_date: str  # ISO date
-    issuing_body: str
-    entered_by: str
-    entered_at: str
-
-
-@dataclass(frozen=True)
-class WriteInfo:
-    """Who wrote what, from where: kept with the version a write creates."""
-    action: str
-    user: str = "system"
-    source_file: str = ""
-    source_sha256: str = ""
-    message: str = ""
-    notes: str = ""
-
-
-class Store(Protocol):
-    """What every back end offers. Reads take the current version unless ``version`` is given."""
-
-    def exists(self) -> bool: ...
-    def version(self) -> int | None: ...
-    def versions(self) -> list[Version]: ...
-    def approvals(self) -> list[Approval]: ...
-    def layer_names(self, version: int | None = None) -> list[str]: ...
-    def crs(self, name: str, version: int | None = None): ...
-    def layer_description(self, name: str, version: int | None = None) -> str: ...
-    def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
-                   limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame: ...
-    def read_table(self, name: str, version: int | None = None) -> pd.DataFrame: ...
-    def origin(self, name: str, version: int | None = None) -> Version: ...
-    def updating(self): ...
-    def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
-              descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = (),
-              force: bool = False) -> int: ...
-    def restore(self, number: int, info: WriteInfo) -> int: ...
-    def approve(self, approval: Approval) -> None: ...
-    def at(self, version: int | None = None) -> "StoreView": ...
-
-
-class GeoPackageStore:
+class GeoPackageStore(VersionedStore):
     def __init__(self, path: Path | str) -> None:
+        super().__init__()
         self.path = Path(path)
-        # one write at a time: a thread lock in this process, a file lock across processes
-        self._write_lock = threading.RLock()
-        self._depth = 0  # nesting of updating() in the thread that holds the lock
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
 
     # -- versions -------------------------------------------------------------------------
-    def exists(self) -> bool:
-        return self.version() is not None
-
     def version(self) -> int | None:
         """The current (newest complete) version's number; None: nothing written yet."""
         if not self.path.exists():
@@ -141,29 +71,7 @@ class GeoPackageStore:
                               f"entered_at FROM {APPROVALS_TABLE} ORDER BY rowid").fetchall()
         return [Approval(*row) for row in rows]
 
-    def at(self, version: int | None = None) -> "StoreView":
-        """A read-only view pinned to one version (the current one by default): several reads
-        through it never mix two versions, whatever is written meanwhile."""
-        number = self.version() if version is None else version
-        if number is None:
-            raise NotFound("the store has not been built: run gis-service build")
-        self._tables(number)  # refuses an unknown version now, not at the first read
-        return StoreView(self, number)
-
     # -- reads ----------------------------------------------------------------------------
-    def layer_names(self, version: int | None = None) -> list[str]:
-        number = self.version() if version is None else version
-        return [] if number is None else list(self._tables(number))
-
-    def _table(self, name: str, version: int | None) -> str:
-        number = self.version() if version is None else version
-        if number is None:
-            raise NotFound(f"layer {name!r}: the store has not been built (run gis-service build)")
-        tables = self._tables(number)
-        if name not in tables:
-            raise NotFound(f"layer {name!r} is not in version {number} of the store")
-        return tables[name]
-
     def _tables(self, number: int) -> dict[str, str]:
         with self._connect() as db:
             if not _has_table(db, VERSION_LAYERS_TABLE):
@@ -197,31 +105,29 @@ class GeoPackageStore:
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
                    limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
         """Read one layer at a version; bbox, limit and offset are pushed down into GDAL's read,
-        so one page of a large layer never reads the whole layer."""
+        so one page of a large layer never reads the whole layer. Features come in the order they
+        were written, with or without bbox."""
         table = self._table(name, version)
-        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, max_features=limit,
-                                       skip_features=offset, use_arrow=True)
-        return frame
+        if bbox is None:
+            return pyogrio.read_dataframe(self.path, layer=table, max_features=limit, skip_features=offset,
+                                          use_arrow=True)
+        # with a bbox GDAL returns the R-tree's order, and its skip counts candidates whose
+        # envelope meets the box but whose geometry does not: filter in GDAL, order and page here
+        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, fid_as_index=True, use_arrow=True)
+        end = None if limit is None else offset + limit
+        return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=self._table(name, version), read_geometry=False)
 
     # -- writes ---------------------------------------------------------------------------
     @contextmanager
-    def updating(self) -> Iterator[None]:
-        """Hold while reading what a write will be based on: ``with store.updating(): …``.
-        Re-entrant in this thread; other threads (a thread lock) and processes (a file lock) wait."""
-        with self._write_lock, ExitStack() as held:
-            self._depth += 1
-            held.callback(self._leave)
-            if self._depth == 1:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                lock = held.enter_context(open(self._lock_path(), "a+b"))
-                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    def _process_lock(self) -> Iterator[None]:
+        """Other processes wait on a file lock beside the GeoPackage."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path(), "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
             yield
-
-    def _leave(self) -> None:
-        self._depth -= 1
 
     def _lock_path(self) -> Path:
         return self.path.with_name(f".{self.path.name}.lock")
@@ -233,9 +139,7 @@ class GeoPackageStore:
         layer carried over. Returns the version's number. When nothing would change, writes
         nothing and returns the current number, unless ``force`` (an explicit act, such as a
         planner importing a draft again, is recorded even when its layers are the same)."""
-        for name, frame in layers.items():
-            if not isinstance(frame, pd.DataFrame):
-                raise TypeError(f"layer {name!r} is not a data frame")
+        check_frames(layers)
         descriptions = descriptions or {}
         with self.updating():
             self._clean_leftovers()
@@ -268,7 +172,7 @@ class GeoPackageStore:
 
     def _write_table(self, name: str, frame: pd.DataFrame, description: str) -> str:
         """The content-addressed table holding ``frame``: written unless it is already there."""
-        table = f"{name}__{content_hash(frame, description)[:16]}"
+        table = table_name(name, frame, description)
         if table in self._gpkg_tables():
             return table
         options = {"DESCRIPTION": description} if description else {}
@@ -331,67 +235,6 @@ class GeoPackageStore:
             db.close()
 
 
-class StoreView:
-    """A store pinned to one version: the read half of the interface."""
-
-    def __init__(self, store: GeoPackageStore, number: int) -> None:
-        self.store, self.number = store, number
-
-    def __repr__(self) -> str:
-        return f"{self.store!r}.at({self.number})"
-
-    def exists(self) -> bool:
-        return True
-
-    def version(self) -> int:
-        return self.number
-
-    def layer_names(self) -> list[str]:
-        return self.store.layer_names(self.number)
-
-    def crs(self, name: str):
-        return self.store.crs(name, self.number)
-
-    def layer_description(self, name: str) -> str:
-        return self.store.layer_description(name, self.number)
-
-    def origin(self, name: str) -> Version:
-        return self.store.origin(name, self.number)
-
-    def info(self) -> Version:
-        return next(v for v in self.store.versions() if v.number == self.number)
-
-    def read_layer(self, name: str, *, bbox: tuple | None = None, limit: int | None = None,
-                   offset: int = 0) -> gpd.GeoDataFrame:
-        return self.store.read_layer(name, self.number, bbox=bbox, limit=limit, offset=offset)
-
-    def read_table(self, name: str) -> pd.DataFrame:
-        return self.store.read_table(name, self.number)
-
-
-def content_hash(frame: pd.DataFrame, description: str = "") -> str:
-    """sha256 of a layer's columns, types, values, geometries, CRS and description: equal layers
-    hash equal, so a version whose layer did not change shares the earlier version's table."""
-    h = hashlib.sha256()
-    geo = isinstance(frame, gpd.GeoDataFrame)
-    attrs = frame.drop(columns=frame.geometry.name) if geo else frame
-    h.update(json.dumps({"columns": [str(c) for c in attrs.columns],
-                         "dtypes": [str(t) for t in attrs.dtypes], "description": description,
-                         "crs": frame.crs.to_wkt() if geo and frame.crs else None}).encode())
-    if len(attrs.columns):
-        h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
-    h.update(str(len(frame)).encode())
-    if geo:
-        for wkb in shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)):
-            h.update(wkb or b"\0")
-    return h.hexdigest()
-
-
-def is_polygonal(frame: gpd.GeoDataFrame) -> bool:
-    types = set(frame.geometry.geom_type.dropna())
-    return bool(types) and types <= {"Polygon", "MultiPolygon"}
-
-
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
@@ -413,14 +256,27 @@ def _drop_layer(path: Path, table: str) -> None:
     fiona.remove(str(path), layer=table, driver="GPKG")
 
 
-def open_store(settings) -> GeoPackageStore:
-    """The store named by the settings' ``store`` URL: a GeoPackage path (or ``gpkg:PATH``).
-    One per app, not per request."""
+def open_store(settings) -> Store:
+    """The store named by the settings' ``store`` URL: a GeoPackage path (or ``gpkg:PATH``), or
+    ``postgresql://user@host:port/database`` for the PostGIS store. One per app, not per request."""
     url = str(settings.store)
-    if url.startswith(("postgresql:", "postgres:")):
-        raise InputError("the PostGIS store is not available in this version; use a GeoPackage path",
-                         field="GIS_SERVICE_STORE")
+    if is_postgres_url(url):
+        from .store_postgis import PostGISStore
+
+        if not url.startswith(POSTGRES_SCHEMES):  # a URL that went through Path(): '//' became '/'
+            raise InputError(f"not a PostgreSQL URL: {url!r} (postgresql://user@host:port/database)",
+                             field="GIS_SERVICE_STORE")
+        store = PostGISStore(url)
+        store.prepare()
+        return store
     path = url.removeprefix("gpkg://").removeprefix("gpkg:")
     if not path:
         raise InputError("empty store location", field="GIS_SERVICE_STORE")
     return GeoPackageStore(Path(path))
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(location) -> bool:
+    return str(location).startswith(("postgresql:", "postgres:"))

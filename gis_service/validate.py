@@ -16,6 +16,7 @@ from .coverage import Layout, layout
 from .crs import geodesic_ha
 from .errors import CheckError, InputError, NotFound
 from .geom import polygonal
+from .l10n import LayerTitles
 from .plan import Plan, parse_params, parse_plan
 from .raster import Raster, raster_from_table, read_raster
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
@@ -56,15 +57,17 @@ def remaining_land(boundary, zone_geometries):
 
 def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, gpd.GeoDataFrame],
               progress=None, derived: "Derived | None" = None, *, rasters: dict[str, Raster] | None = None,
-              on: date | None = None) -> Report:
+              on: date | None = None, titles: LayerTitles | None = None) -> Report:
     """Check every rule. Invalid zones are reported by the validity rule and every other rule
     runs on the repaired copy, so one bad polygon does not stop the whole check. ``derived``:
     the repaired zones, unions and remaining land when the caller has them already. ``on`` is
-    the day planting-area codes and inspections are judged on (default: today in the commune)."""
+    the day planting-area codes and inspections are judged on (default: today in the commune);
+    ``titles``: the layers' titles the messages name them by (the layer catalog's)."""
     derived = derived or derive(plan, zones, boundary)
     fixed = derived.zones
     ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
-                  rasters=rasters or {}, on=on or local_today(), kind_layouts=derived.layouts)
+                  rasters=rasters or {}, on=on or local_today(), kind_layouts=derived.layouts,
+                  titles=titles or LayerTitles())
     outcomes = []
     for n, rule in enumerate(plan.rules, 1):
         if progress:
@@ -141,15 +144,16 @@ def check_store_version(view, source: PlanSource, replace: dict[str, pd.DataFram
     layers = {name: replace[name] if name in replace else in_plan_crs(view, name, plan.crs) for name in needed}
     rasters = {name: raster_from_table(replace[name]) if name in replace else read_raster(view, name)
                for name in rule_rasters(plan)}
-    return check_version(plan, source, layers, progress, rasters=rasters, on=on)
+    return check_version(plan, source, layers, progress, rasters=rasters, on=on, titles=layer_titles(view))
 
 
 def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataFrame],
                   progress=None, *, rasters: dict[str, Raster] | None = None,
-                  on: date | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
+                  on: date | None = None, titles: LayerTitles | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
     """What a version keeps beside its input layers: the repaired zones with planar and geodesic
     hectares, the remaining land, the plan file and the report. ``layers`` are the version's
-    input layers in the plan CRS; the ones the rules name must be there, and the rasters."""
+    input layers in the plan CRS; the ones the rules name must be there, and the rasters.
+    ``titles``: the layer catalog's titles, which the findings' messages name the layers by."""
     missing = rule_layers(plan) - set(layers)
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
@@ -163,7 +167,7 @@ def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataF
         geometry=[derived.remaining], crs=plan.crs)}
     context = {**layers, **kept}
     report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived,
-                       rasters=rasters, on=on)
+                       rasters=rasters, on=on, titles=titles)
     return {**kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
 
 
@@ -194,7 +198,16 @@ def validate_store(store, plan: Plan, progress=None, *, on: date | None = None) 
     boundary = shapely.union_all(in_plan_crs(view, BOUNDARY_LAYER, plan.crs).geometry.values)
     layers = {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan)}
     rasters = {name: read_raster(view, name) for name in rule_rasters(plan)}
-    return run_rules(plan, zones, boundary, layers, progress, rasters=rasters, on=on)
+    return run_rules(plan, zones, boundary, layers, progress, rasters=rasters, on=on, titles=layer_titles(view))
+
+
+def layer_titles(store) -> LayerTitles:
+    """The titles of a version's layers, from its layer catalog (none when it has no catalog)."""
+    from .store import CATALOG_TABLE
+
+    if CATALOG_TABLE not in store.layer_names():
+        return LayerTitles()
+    return LayerTitles.from_catalog(store.read_table(CATALOG_TABLE))
 
 
 def load_report(store) -> Report | None:

@@ -8,10 +8,9 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 
 from .errors import InputError
+from .l10n import STATUS_NAMES as STATUS
 from .store import Approval, Store, StoreView
 
-STATUS = {"draft": ("Bản nháp", "Draft"), "approved": ("Đã phê duyệt", "Approved"),
-          "superseded": ("Đã được thay thế", "Superseded")}
 MAX_TEXT = 200
 
 

@@ -1,31 +1,32 @@
 """Numbers and dates the way each language reads them: Vietnamese text gets 1.541,4 and
-23/11/2026, English text gets 1,541.4 and 23 Nov 2026 (ISO in data). No locale database needed."""
+23/11/2026, English text gets 1,541.4 and 23 Nov 2026 (ISO in data). The names the register's
+code keeps; the formatting is the service's one locale layer (gis_service.l10n)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from . import l10n
 
 
 def num_en(value: float, digits: int = 1) -> str:
     """1,541.4"""
-    return f"{value:,.{digits}f}"
+    return l10n.number(value, digits, "en")
 
 
 def num_vi(value: float, digits: int = 1) -> str:
     """1.541,4 (dot for thousands, comma for decimals)."""
-    return num_en(value, digits).replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return l10n.number(value, digits, "vi")
 
 
 def date_vi(day: date | None) -> str:
     """23/11/2026; an absent date is a dash."""
-    return "—" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return l10n.day(day, "vi")
 
 
 def date_en(day: date | None) -> str:
     """23 Nov 2026; an absent date is a dash."""
-    return "—" if day is None else f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return l10n.day(day, "en")
 
 
 def percent_target(value: float) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from browser_helpers import browser, display_page, live_server, page  # noqa: F401  (fixtures)
-from web_expected import catalog_titles, inner_point, planar_ha, to_lonlat
+from web_expected import catalog_titles, inner_point, planar_ha, to_lonlat, vi_number
 
 FIND_MAP = "() => window.plannerMap instanceof L.Map ? 'plannerMap' : null"
 
@@ -46,7 +46,7 @@ def test_clicking_a_zone_shows_its_area(page, live_server):
     page.page.mouse.click(*point)
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5_000)
-    expected = f"{planar_ha(zone_id):,.2f} ha"
+    expected = f"{vi_number(planar_ha(zone_id), 2)} ha"  # Vietnamese numbers: 1.234,56 ha
     assert zone_id in popup.inner_text() and expected in popup.inner_text()
     # the same click ran the lookup (tra cứu quy hoạch) in the side panel
     page.page.wait_for_selector("#lookup-result .lk-area", timeout=5_000)
@@ -71,7 +71,7 @@ def test_display_page_at_1920x1080_offline_and_cycling(display_page, live_server
     assert p.viewport_size == {"width": 1920, "height": 1080}
     first = p.get_attribute("body", "data-slide")
     area = p.locator(".zone-area").inner_text()
-    assert area == f"{planar_ha(first):,.1f} ha"
+    assert area == f"{vi_number(planar_ha(first), 1)} ha"
     assert p.locator("#illustrative-banner").is_visible()
     assert "MINH HỌA" in p.locator("#illustrative-banner").inner_text()
     assert "Dữ liệu ngày / Data of" in p.locator("footer").inner_text()

@@ -4,6 +4,7 @@ ogr2ogr, OAPIF driver). Expected values are computed here from the source files 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import urllib.request
 from urllib.error import HTTPError
@@ -129,7 +130,9 @@ def test_bbox_filter_through_gdal_and_with_bbox_crs(server, tmp_path):
 def test_paging_links_and_numbers(server):
     doc, headers = _get(f"{server}/collections/communes/items?limit=10&offset=20")
     assert (doc["numberMatched"], doc["numberReturned"]) == (26, 6)
-    assert [f["id"] for f in doc["features"]] == list(range(21, 27))
+    # a commune's id is its code (stable), in the source file's order
+    codes = [str(c) for c in gpd.read_file(COMMUNES_SRC)["code"]]
+    assert [f["id"] for f in doc["features"]] == codes[20:26]
     assert {l["rel"] for l in doc["links"]} >= {"self", "prev", "alternate"} and "next" not in {
         l["rel"] for l in doc["links"]}
     assert headers["Content-Crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
@@ -174,3 +177,124 @@ def test_edgematch_collection_serves_the_overlaps(server):
     for name, ha in overlap.items():
         theirs = communes[communes["name"] == name].geometry.iloc[0]
         assert ha == pytest.approx(ours.intersection(theirs).area / 10_000, abs=1e-3)
+
+
+def _collection_ids(server: str) -> list[str]:
+    listing = _ogr(f"OAPIF:{server}")
+    return [line.split(":", 1)[1].split(" (title:")[0].strip() for line in listing.splitlines()
+            if " (title: " in line]
+
+
+def _count_in_file(path) -> int:
+    """Feature count of a file's only layer, by Debian's ogrinfo (GDAL 3.6)."""
+    out = _ogr("-so", "-al", str(path))
+    return int(re.search(r"Feature Count: (\d+)", out).group(1))
+
+
+def test_gdal_reads_every_collection_as_the_downloads_hold_it(server, tmp_path):
+    ids = _collection_ids(server)
+    assert len(ids) >= 12 and {"zones", "validation_findings", "edgematch"} <= set(ids)
+    root = server.removesuffix("/ogcapi")
+    for collection in ids:
+        fetched = _fetch(server, collection, tmp_path, page_size=50)
+        download = tmp_path / f"{collection}.download.gpkg"
+        with urllib.request.urlopen(f"{root}/downloads/{collection}.gpkg") as r:
+            download.write_bytes(r.read())
+        assert len(fetched) == _count_in_file(download) > 0, collection
+
+
+def test_findings_are_the_same_features_as_the_download(server, tmp_path):
+    """Findings without a place (a passed rule) are features with a null geometry in both."""
+    fetched = _fetch(server, "validation_findings", tmp_path, page_size=5)
+    download = tmp_path / "findings.gpkg"
+    with urllib.request.urlopen(server.removesuffix("/ogcapi") + "/downloads/validation_findings.gpkg") as r:
+        download.write_bytes(r.read())
+    held = gpd.read_file(download)
+    key = lambda f: sorted(zip(f["rule_id"], f["passed"].astype(bool), f["zone_ids"].fillna("")))  # noqa: E731
+    assert key(fetched) == key(held)
+    assert fetched.geometry.isna().sum() == held.geometry.isna().sum() > 0
+
+
+def test_a_zone_is_fetched_by_its_id(server):
+    doc, _ = _get(f"{server}/collections/zones/items/NS-01")
+    assert doc["id"] == "NS-01" and doc["properties"]["id"] == "NS-01"
+    source = gpd.read_file(ZONES_SRC).set_index("id")
+    assert doc["properties"]["name_vi"] == source.loc["NS-01", "name_vi"]
+    # the kind's target and result travel with the zone: NS-01 is the produce hub, R03 400–500 ha
+    union = source[source["kind"] == "produce_hub"].union_all().area / 10_000
+    assert doc["properties"]["kind_target"] == "400–500 ha"
+    assert doc["properties"]["kind_area_ha"] == pytest.approx(union, abs=1e-3)
+    assert doc["properties"]["kind_passed"] is (400 <= union <= 500)
+    # GDAL's client asks for one feature by id when filtered on it
+    out = _ogr(f"OAPIF:{server}", "zones", "-where", "id='NS-01'", "-geom=NO")
+    assert "Feature Count: 1" in _ogr("-so", f"OAPIF:{server}", "zones", "-where", "id='NS-01'")
+    assert "id (String) = NS-01" in out
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/collections/zones/items?foo=1", "foo"), ("/collections?limit=5", "limit"),
+    ("/collections/zones/items/NS-01?limit=1", "limit"), ("/?bar=2", "bar"),
+    ("/collections/zones?foo=1", "foo"), ("/conformance?x=1", "x"), ("/api?limit=1", "limit")])
+def test_unknown_parameters_are_refused(server, path, name):
+    with pytest.raises(HTTPError) as err:
+        _get(server + path)
+    assert err.value.code == 400
+    assert f"'{name}'" in json.loads(err.value.read())["error"]
+
+
+@pytest.mark.parametrize("value", [
+    "2026-11-23T12:00:00Z", "2026-11-23T19:00:00+07:00", "2026-01-01T00:00:00Z/2026-12-31T23:59:59Z",
+    "2026-01-01T00:00:00Z/..", "../2026-12-31T00:00:00Z", "2026-11-23", "2026-01-01/2026-06-30"])
+def test_a_valid_datetime_selects_every_feature(server, value):
+    from urllib.parse import quote
+
+    doc, _ = _get(f"{server}/collections/zones/items?limit=100&datetime={quote(value)}")
+    assert doc["numberMatched"] == len(gpd.read_file(ZONES_SRC))
+    assert any(f"datetime={quote(value, safe='')}" in l["href"] or "datetime=" in l["href"]
+               for l in doc["links"] if l["rel"] == "self")
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01T00:00:00Z", "2026-02-30", "../..",
+                                   "2026-12-31T00:00:00Z/2026-01-01T00:00:00Z", "2026-11-23T12:00:00"])
+def test_an_invalid_datetime_is_400(server, value):
+    from urllib.parse import quote
+
+    with pytest.raises(HTTPError) as err:
+        _get(f"{server}/collections/zones/items?datetime={quote(value)}")
+    assert err.value.code == 400 and "'datetime'" in json.loads(err.value.read())["error"]
+
+
+def test_openapi_declares_datetime(server):
+    api, _ = _get(f"{server}/api")
+    refs = [p["$ref"] for p in api["paths"]["/collections/zones/items"]["get"]["parameters"] if "$ref" in p]
+    assert "#/components/parameters/datetime" in refs
+    assert "every feature matches" in api["components"]["parameters"]["datetime"]["description"]
+
+
+def test_html_pages_mark_illustrative_layers_and_title_fields_in_vietnamese(server):
+    with urllib.request.urlopen(f"{server}/collections/zones/items?f=html") as r:
+        page = r.read().decode()
+    assert "MINH HỌA / ILLUSTRATIVE" in page and "Diện tích phẳng (ha, chính thức)" in page
+    assert "Bản nháp" in page and '<html lang="vi">' in page and "<h1>" in page
+    with urllib.request.urlopen(f"{server}/collections/commune_boundary/items?f=html") as r:
+        assert "MINH HỌA" not in r.read().decode()
+
+
+def test_collections_document_is_made_once_per_version(app, client, settings):
+    from test_web_pages import _accept_draft
+
+    store = app.config["STORE"]
+    reads = []
+    read_layer = store.read_layer
+    store.read_layer = lambda name, *a, **kw: reads.append(name) or read_layer(name, *a, **kw)
+    first = client.get("/ogcapi/collections").get_json()
+    assert reads, "the first request reads the store"
+    reads.clear()
+    assert client.get("/ogcapi/collections").get_json() == first
+    assert client.get("/ogcapi/collections", base_url="http://other.example").get_json()["links"][0][
+        "href"].startswith("http://other.example/ogcapi/")  # each request gets its own root
+    assert reads == [], "an unchanged version is not read again"
+    zones = read_layer("zones")
+    _accept_draft(store, settings, zones[zones["id"] != "TT-01"].reset_index(drop=True))
+    client.get("/ogcapi/collections")
+    assert "zones_repaired" in reads, "a new version is read at once"

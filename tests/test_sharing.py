@@ -15,6 +15,7 @@ from gis_service.settings import PROJECT_ROOT
 from gis_service.store import GeoPackageStore
 
 from browser_helpers import browser, live_server, page  # noqa: F401  (fixtures)
+from web_expected import vi_number
 
 SOURCE = PROJECT_ROOT / "layers" / "basemap" / "communes_2025.geojson"
 AUTH = {"Authorization": "Bearer test-token"}  # tests/conftest.py: write_token="test-token"
@@ -149,7 +150,7 @@ def test_edgematch_map_in_a_real_browser(page, live_server):
     report = page.page.locator("#edgematch-report").inner_text()
     for name in ("Bom Bo", "Bù Đăng", "Đồng Tâm", "Phước Sơn", "Phú Trung"):
         theirs = communes[communes["name"] == name].geometry.iloc[0]
-        assert f"{ours.intersection(theirs).area / 1e4:.2f} ha" in report, name
+        assert f"{vi_number(ours.intersection(theirs).area / 1e4, 2)} ha" in report, name  # 1.234,56 ha
     overlays = page.page.locator(".leaflet-control-layers-overlays").inner_text()
     assert "Chồng lấn / Overlaps" in overlays and "Khe hở / Gaps" in overlays
     assert page.page.locator("path.leaflet-interactive").count() > 80  # 40 overlaps, 34 gaps, markers

@@ -1,4 +1,5 @@
-"""The store writes atomically; any CRS GDAL reads is reprojected; both VN-2000 zones work."""
+"""The store writes atomically; any CRS GDAL reads is reprojected; both VN-2000 zones work. Tests
+taking ``any_settings`` or ``empty_location`` run on both back ends (GeoPackage, PostGIS)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,29 @@ import yaml
 from gis_service.build import build_store, load_inputs
 from gis_service.errors import InputError
 from gis_service.settings import Settings
-from gis_service.store import GeoPackageStore, WriteInfo
+from gis_service.store import GeoPackageStore, WriteInfo, open_store
 from gis_service.validate import load_report, validate_store
 
 
-def test_refused_write_leaves_store_as_it_was(settings):
-    store = GeoPackageStore(settings.store)
-    before = hashlib.sha256(settings.store.read_bytes()).hexdigest()
+def test_refused_write_leaves_store_as_it_was(any_store):
+    store = any_store
+    before = _fingerprint(store)
     good = gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([430_000], [1_290_000]), crs="EPSG:5899")
     with pytest.raises(TypeError):
         store.write({"new_layer": good, "bad": "not a data frame"}, WriteInfo("test"))
-    assert hashlib.sha256(settings.store.read_bytes()).hexdigest() == before
+    assert _fingerprint(store) == before
     assert "new_layer" not in store.layer_names() and store.version() == 1
+
+
+def _fingerprint(store):
+    """The GeoPackage's bytes; the PostGIS store's tables and the rows of its bookkeeping."""
+    if isinstance(store, GeoPackageStore):
+        return hashlib.sha256(store.path.read_bytes()).hexdigest()
+    with store._connection() as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'gis_store' ORDER BY 1").fetchall()
+        rows = [conn.execute(f"SELECT * FROM gis_store.{t} ORDER BY 1").fetchall()
+                for t in ("store_versions", "store_version_layers", "store_tables", "store_approvals")]
+    return tables, rows
 
 
 def test_failed_write_makes_no_version_and_its_tables_go_with_the_next_write(settings, monkeypatch):
@@ -48,8 +60,9 @@ def test_failed_write_makes_no_version_and_its_tables_go_with_the_next_write(set
     assert not any(t.startswith("new_layer__") for t in tables)  # the leftover was dropped
 
 
-def test_report_round_trips_through_the_store(settings):
-    store = GeoPackageStore(settings.store)
+def test_report_round_trips_through_the_store(any_settings):
+    settings = any_settings
+    store = open_store(settings)
     _, plan = load_inputs(settings)
     report = validate_store(store, plan)
     again = load_report(store)
@@ -80,15 +93,15 @@ def test_zones_in_another_crs_give_the_same_hectares(layers_copy, tmp_path, crs)
         assert areas[kind] == pytest.approx(ha, abs=0.01)
 
 
-def test_plan_in_the_old_binh_phuoc_zone(layers_copy, tmp_path):
+def test_plan_in_the_old_binh_phuoc_zone(layers_copy, empty_location):
     plan_file = layers_copy / "plan.yaml"
     plan_file.write_text(plan_file.read_text(encoding="utf-8").replace("crs: EPSG:5899", "crs: EPSG:9212"),
                          encoding="utf-8")
-    settings = Settings(layers_dir=layers_copy, store=tmp_path / "s.gpkg")
-    store = GeoPackageStore(settings.store)
+    settings = Settings(layers_dir=layers_copy, store=empty_location)
+    store = open_store(settings)
     build_store(settings, store)
     boundary = store.read_layer("commune_boundary")
-    assert boundary.crs.to_epsg() == 9212
+    assert boundary.crs.to_epsg() == 9212 and store.crs("commune_boundary") == "EPSG:9212"
     assert boundary.area.iloc[0] / 10_000 == pytest.approx(22_209.6, abs=0.1)
 
 
@@ -101,8 +114,8 @@ def test_other_plan_crs_refused(layers_copy, tmp_path):
     assert err.value.field == "crs" and "plan.yaml" in err.value.file
 
 
-def test_store_metadata_marks_illustrative_layers_and_names_the_code_source(settings):
-    store = GeoPackageStore(settings.store)
+def test_store_metadata_marks_illustrative_layers_and_names_the_code_source(any_store):
+    store = any_store
     catalog = store.read_table("layer_catalog").set_index("name")
     for name, row in catalog.iterrows():
         description = store.layer_description(name)
@@ -136,11 +149,11 @@ def test_store_built_in_the_old_zone_is_measured_in_the_plan_crs(layers_copy, tm
     assert all(ours.buffer(100).intersects(g) for g in violations.geometry)
 
 
-def test_concurrent_writes_in_one_process_keep_every_change(settings):
+def test_concurrent_writes_in_one_process_keep_every_change(any_store):
     """Threads of one server writing at once (two uploads): each write sees the one before."""
     import threading
 
-    store = GeoPackageStore(settings.store)
+    store = any_store
 
     def add(i):
         with store.updating():

@@ -1,5 +1,6 @@
 """The store keeps history: every write a version, untouched layers carried over and shared,
-diff and restore, approval, and crash safety under SIGKILL."""
+diff and restore, approval, and crash safety under SIGKILL. The store-level tests run on both back
+ends (``any_settings``: GeoPackage and PostGIS)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from gis_service.diff import diff_versions
 from gis_service.drafts import accept, stage_draft
 from gis_service.edgematch import IMPORTED_LAYER, import_neighbour
 from gis_service.settings import PROJECT_ROOT, Settings
-from gis_service.store import VERSION_LAYERS_TABLE, GeoPackageStore, WriteInfo
+from gis_service.store import VERSION_LAYERS_TABLE, GeoPackageStore, WriteInfo, open_store
 from gis_service.validate import plan_source_of
 from gis_service.versions import approve, published_version, status_of
 
@@ -52,8 +53,9 @@ def _bu_dang_file(tmp_path):
     return path
 
 
-def test_a_build_keeps_a_neighbours_upload_in_a_new_version(settings, tmp_path):
-    store = GeoPackageStore(settings.store)
+def test_a_build_keeps_a_neighbours_upload_in_a_new_version(any_settings, tmp_path):
+    settings = any_settings
+    store = open_store(settings)
     import_neighbour(store, _bu_dang_file(tmp_path), "EPSG:5899", user="bom-bo")
     assert store.version() == 2
     build_store(settings, store, user="planner")
@@ -68,8 +70,9 @@ def test_a_build_keeps_a_neighbours_upload_in_a_new_version(settings, tmp_path):
     assert store._tables(2)[IMPORTED_LAYER] == store._tables(3)[IMPORTED_LAYER]
 
 
-def test_diff_of_a_zone_grown_by_a_known_rectangle_and_restore(settings):
-    store = GeoPackageStore(settings.store)
+def test_diff_of_a_zone_grown_by_a_known_rectangle_and_restore(any_settings):
+    settings = any_settings
+    store = open_store(settings)
     source = gpd.read_file(SOURCE_ZONES)
     first = _draft(store, settings, source)
     second = _draft(store, settings, _grown(source, "SR-01"))
@@ -96,8 +99,9 @@ def test_diff_of_a_zone_grown_by_a_known_rectangle_and_restore(settings):
     assert len(store.versions()) == restored
 
 
-def test_diff_names_added_removed_and_changed_zones_and_rule_changes(settings):
-    store = GeoPackageStore(settings.store)
+def test_diff_names_added_removed_and_changed_zones_and_rule_changes(any_settings):
+    settings = any_settings
+    store = open_store(settings)
     source = gpd.read_file(SOURCE_ZONES)
     first = _draft(store, settings, source)
     changed = source[source["id"] != "SR-03"].copy()  # SR-03 fails R11 in the shipped draft
@@ -113,8 +117,9 @@ def test_diff_names_added_removed_and_changed_zones_and_rule_changes(settings):
     assert (r11.before, r11.after) == (False, True)
 
 
-def test_approval_makes_a_version_public_and_a_later_one_supersedes_it(settings):
-    store = GeoPackageStore(settings.store)
+def test_approval_makes_a_version_public_and_a_later_one_supersedes_it(any_settings):
+    settings = any_settings
+    store = open_store(settings)
     source = gpd.read_file(SOURCE_ZONES)
     v2 = _draft(store, settings, source)
     v3 = _draft(store, settings, _grown(source, "SR-01"))
@@ -128,29 +133,39 @@ def test_approval_makes_a_version_public_and_a_later_one_supersedes_it(settings)
     assert store.version() == v3  # an approval is not a data write
 
 
-def test_versions_share_unchanged_layers(settings):
+def test_versions_share_unchanged_layers(any_settings):
     """20 versions of the shipped draft: one zones table, not twenty copies."""
-    store = GeoPackageStore(settings.store)
+    settings = any_settings
+    store = open_store(settings)
     source = gpd.read_file(SOURCE_ZONES)
-    size_one = settings.store.stat().st_size
+    size_one = _stored_bytes(store)
     for n in range(20):
         _draft(store, settings, source, name=f"draft_{n}.geojson")
-    zones_tables = {t for t, in _query(settings.store, f"SELECT DISTINCT table_name FROM {VERSION_LAYERS_TABLE} "
-                                                       "WHERE name = 'zones'")}
+    assert store.version() == 21
+    zones_tables = {store._tables(v.number)["zones"] for v in store.versions()}
     assert len(zones_tables) == 1
-    assert settings.store.stat().st_size < 2 * size_one
+    assert _stored_bytes(store) < 2 * size_one
 
 
-def test_validate_writes_a_version_only_when_the_plan_or_outcome_changes(layers_copy, tmp_path):
-    store_path = tmp_path / "s.gpkg"
-    args = ["--store", str(store_path), "--layers", str(layers_copy), "-q"]
+def _stored_bytes(store) -> int:
+    """The GeoPackage file's size, or the size of the PostGIS store's schema."""
+    if isinstance(store, GeoPackageStore):
+        return store.path.stat().st_size
+    with store._connection() as conn:
+        return conn.execute("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
+                            "ON n.oid = c.relnamespace WHERE n.nspname = 'gis_store' AND c.relkind = 'r'"
+                            ).fetchone()[0]
+
+
+def test_validate_writes_a_version_only_when_the_plan_or_outcome_changes(layers_copy, empty_location):
+    args = ["--store", empty_location, "--layers", str(layers_copy), "-q"]
     assert main(args + ["build"]) == 0
     assert main(args + ["validate"]) == 1  # the shipped draft fails two rules on purpose
-    assert GeoPackageStore(store_path).version() == 1
+    assert open_store(Settings(store=empty_location)).version() == 1
     plan = layers_copy / "plan.yaml"
     plan.write_text(plan.read_text(encoding="utf-8").replace("min_m: 500", "min_m: 300"), encoding="utf-8")
     main(args + ["validate"])
-    store = GeoPackageStore(store_path)
+    store = open_store(Settings(store=empty_location))
     assert store.version() == 2 and store.versions()[-1].action == "validate"
     from gis_service.validate import load_report, plan_source_of
     view = store.at(2)
@@ -159,9 +174,10 @@ def test_validate_writes_a_version_only_when_the_plan_or_outcome_changes(layers_
     assert load_report(view).outcome_key() != load_report(store.at(1)).outcome_key()
 
 
-def test_reads_pinned_to_a_version_never_mix(settings):
+def test_reads_pinned_to_a_version_never_mix(any_settings):
     """A reader of version N keeps reading N while versions N+1… are written."""
-    store = GeoPackageStore(settings.store)
+    settings = any_settings
+    store = open_store(settings)
     view = store.at()
     before = view.read_layer("zones")
     source = gpd.read_file(SOURCE_ZONES)

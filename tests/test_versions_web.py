@@ -373,7 +373,7 @@ def test_versions_page_in_vietnamese_words_and_local_time(app, signed_in, planne
     from datetime import datetime, timedelta
     for v in store.versions():  # UTC + 7 h, written out by hand
         local = datetime.fromisoformat(v.created_at) + timedelta(hours=7)
-        assert local.strftime("%d/%m/%Y %H:%M") in text
+        assert local.strftime("%H:%M %d/%m/%Y") in text
     sha = store.versions()[-1].source_sha256
     assert f"sha256 {sha[:12]}…" in text
     assert 'href="/?version=2"' in html and 'href="/phien-ban/1/so-sanh/2"' in html
@@ -401,5 +401,5 @@ def test_vietnamese_numbers_dates_and_local_time():
     assert number(1541.44) == "1.541,4" and number(1234567.891, 2) == "1.234.567,89"
     assert signed_ha(0.5) == "+0,50 ha" and signed_ha(-0.5) == "−0,50 ha"
     assert signed_ha(0.004) == "0,00 ha" and signed_ha(-0.004) == "0,00 ha"  # no sign on a rounded zero
-    assert local_time("2026-11-23T17:30:00+00:00") == "24/11/2026 00:30"  # UTC+7, the next day
+    assert local_time("2026-11-23T17:30:00+00:00") == "00:30 24/11/2026"  # UTC+7, the next day
     assert vn_date("2026-11-23") == "23/11/2026"

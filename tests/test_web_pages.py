@@ -9,7 +9,7 @@ import re
 import pytest
 
 from web_expected import (area_rule, catalog_titles, inner_point, kind_union_ha, planar_ha,
-                          remaining_point, source_zones, to_crs, to_lonlat)
+                          remaining_point, source_zones, to_crs, to_lonlat, vi_number)
 
 FOREIGN_ASSET = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
 
@@ -64,7 +64,8 @@ def test_violation_popups_carry_their_messages(client):
     # R03: the produce hub (kind area from the source) is above its 500 ha maximum
     produce = kind_union_ha("produce_hub")
     assert produce > area_rule("R03")["params"]["max_ha"]
-    assert by_rule["R03"]["measured_text"] == f"{produce:,.2f} ha"
+    # under the bilingual label the number is written the Vietnamese way (gis_service.l10n)
+    assert by_rule["R03"]["measured_text"] == f"{vi_number(produce, 2)} ha"
     assert f"{produce:,.2f} ha" in by_rule["R03"]["message_en"]
     assert by_rule["R11"]["zone_ids"] == ["SR-03"]
 
@@ -118,8 +119,9 @@ def test_lookup_bad_parameters_are_400_with_a_message(client, query, field):
 def test_dashboard_targets_table_matches_the_source(client):
     html = client.get("/dashboard").get_data(as_text=True)
     rows = dict(re.findall(r'<tr data-rule="(R\d+)".*?<td class="num measured">([0-9,.]+)</td>', html, re.S))
-    assert float(rows["R03"].replace(",", "")) == pytest.approx(kind_union_ha("produce_hub"), abs=0.05)
-    assert float(rows["R04"].replace(",", "")) == pytest.approx(kind_union_ha("hightech_agri"), abs=0.05)
+    # Vietnamese numbers at the precision the verdict is taken at (0.01 ha): 1.234,56 ha
+    assert rows["R03"] == vi_number(kind_union_ha("produce_hub"), 2)
+    assert rows["R04"] == vi_number(kind_union_ha("hightech_agri"), 2)
     results = dict(re.findall(r'<tr data-rule="(R\d+)".*?class="(ok|ko) result"', html, re.S))
     r04_min = area_rule("R04")["params"]["min_ha"]
     assert results == {"R03": "ko", "R04": "ok" if kind_union_ha("hightech_agri") >= r04_min else "ko"}

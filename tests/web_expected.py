@@ -88,3 +88,14 @@ def area_rule(rule_id: str) -> dict:
 def catalog_titles() -> list[str]:
     doc = yaml.safe_load((LAYERS / "catalog.yaml").read_text(encoding="utf-8"))
     return [layer["title_vi"] for layer in doc["layers"]]
+
+
+def vi_number(value: float, digits: int = 1) -> str:
+    """A number the Vietnamese way, written here by swapping Python's separators (not Babel):
+    1541.4 → '1.541,4'."""
+    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def en_number(value: float, digits: int = 1) -> str:
+    """A number the English way: 1541.4 → '1,541.4'."""
+    return f"{value:,.{digits}f}"

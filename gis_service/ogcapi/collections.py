@@ -22,6 +22,8 @@ NON_SPATIAL = {CATALOG_TABLE, "validation_rules", "zone_areas", "plan_file", "zo
 #: published collections read from a derived layer: the zones as measured (repaired geometry,
 #: official planar and geodesic hectares) rather than as delivered
 READ_FROM = {"zones": "zones_repaired"}
+#: the column whose values are a collection's feature ids (/items/NS-01), where it has one
+ID_COLUMNS = {"zones": "id", "communes": "code", "commune_boundary": "code", "neighbours": "code"}
 #: the layers that make up "the plan" in downloads
 PLAN_LAYERS = ("commune_boundary", "zones", "remaining_land", "validation_findings")
 #: layers the store computes that the catalog does not describe
@@ -46,6 +48,7 @@ class Collection:
     licence: str
     illustrative: bool
     read: Callable[[], gpd.GeoDataFrame]
+    id_column: str | None = None  # feature ids from this column (unique values), else positions
 
     @property
     def title(self) -> str:
@@ -73,7 +76,7 @@ def collections(store: Store) -> dict[str, Collection]:
             vi, en, source = EXTRA_META.get(name, (name, name, "computed"))
             zones_illustrative = bool(catalog.get("zones", {}).get("illustrative", True))
             meta = (vi, en, source, "project", zones_illustrative and name == "validation_findings")
-        out[name] = Collection(name, *meta, read=_reader(store, name, meta[4]))
+        out[name] = Collection(name, *meta, read=_reader(store, name, meta[4]), id_column=ID_COLUMNS.get(name))
     if "neighbours" in names and "commune_boundary" in names:
         vi, en, source = EXTRA_META[EDGEMATCH_COLLECTION]
         admin = catalog.get("commune_boundary", {})
@@ -107,9 +110,12 @@ def _reader(store: Store, name: str, illustrative: bool) -> Callable[[], gpd.Geo
 
 
 def _with_provenance(zones: gpd.GeoDataFrame, view, illustrative: bool) -> gpd.GeoDataFrame:
-    """Every published zone says where it comes from: version, file, checksum, decision."""
+    """Every published zone says its kind's area target and result, the rules it fails, and
+    where it comes from: version, file, checksum, decision."""
     from ..versions import zones_provenance
+    from ..zonetargets import with_targets
 
+    zones = with_targets(zones, view)
     for key, value in zones_provenance(view, illustrative).as_properties().items():
         zones[key] = value
     return zones

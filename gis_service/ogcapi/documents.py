@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from .collections import Collection
-from .query import SUPPORTED_CRS, ItemsQuery, crs_uri, extent_crs84, feature_by_id, features, select
+from .query import (SUPPORTED_CRS, ItemsQuery, crs_uri, extent_crs84, feature_by_id, features, select,
+                    with_ids)
 
 TITLE_VI = "Dữ liệu mở xã Nghĩa Trung (Đồng Nai)"
 TITLE_EN = "Nghĩa Trung commune (Đồng Nai) open data"
@@ -58,7 +59,8 @@ def collection_doc(c: Collection, base: str) -> dict:
         "links": [
             _link(f"{href}?f=json", "self", JSON, c.title),
             _link(f"{href}?f=html", "alternate", HTML, c.title),
-            _link(f"{href}/items?f=json", "items", GEOJSON, "Các đối tượng / Features (GeoJSON)"),
+            # no query string: GDAL appends /{featureId} to this link to fetch one feature by id
+            _link(f"{href}/items", "items", GEOJSON, "Các đối tượng / Features (GeoJSON)"),
             _link(f"{href}/items?f=html", "items", HTML, "Các đối tượng / Features (HTML)"),
         ],
     }
@@ -79,7 +81,7 @@ def collections_doc(published: dict[str, Collection], base: str) -> dict:
 
 def items_doc(c: Collection, query: ItemsQuery, base: str) -> tuple[dict, dict]:
     """The FeatureCollection page and the headers it needs (Content-Crs)."""
-    page, matched = select(c.read(), query)
+    page, matched = select(with_ids(c.read(), c.id_column), query)
     href = f"{base}/collections/{c.id}/items"
     links = [_link(f"{href}?{urlencode(query.params(f='json'))}", "self", GEOJSON, "Trang này / This page"),
              _link(f"{href}?{urlencode(query.params(f='html'))}", "alternate", HTML, "HTML"),
@@ -97,7 +99,7 @@ def items_doc(c: Collection, query: ItemsQuery, base: str) -> tuple[dict, dict]:
 
 
 def item_doc(c: Collection, feature_id: str, crs: str, base: str) -> tuple[dict, dict]:
-    row = feature_by_id(c.read(), feature_id)
+    row = feature_by_id(with_ids(c.read(), c.id_column), feature_id)
     doc = features(row, crs)[0]
     href = f"{base}/collections/{c.id}/items/{doc['id']}"
     doc["links"] = [_link(f"{href}?f=json", "self", GEOJSON, "Đối tượng này / This feature"),

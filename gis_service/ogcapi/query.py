@@ -1,6 +1,6 @@
-"""The items query of OGC API – Features: limit/offset paging, bbox with bbox-crs, output in the
-requested crs (Part 2), GeoJSON features with stable ids. Parameters are checked here and a bad
-one raises InputError naming it (HTTP 400)."""
+"""The items query of OGC API – Features: limit/offset paging, bbox with bbox-crs, datetime,
+output in the requested crs (Part 2), GeoJSON features with stable ids. Parameters are checked
+here and a bad or unknown one raises InputError naming it (HTTP 400)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -20,6 +20,7 @@ from .. import deadline
 from ..crs import transformer
 from ..crsdomain import check_box, domain, intersection, lonlat_box_to_xy
 from ..errors import InputError, NotFound
+from .temporal import parse_datetime
 
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -30,6 +31,19 @@ DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
 MAX_OFFSET = 1_000_000
 #: a bbox is cut into at most this many pieces per edge before it is reprojected
 EDGE_PIECES = 32
+#: the query parameters each kind of request knows; any other is refused (400), as the OGC test
+#: suite expects (/req/core/query-param-unknown)
+ITEMS_PARAMETERS = frozenset({"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"})
+ITEM_PARAMETERS = frozenset({"f", "crs"})
+DOCUMENT_PARAMETERS = frozenset({"f"})
+
+
+def refuse_unknown(args, known: frozenset[str]) -> None:
+    """InputError naming the first query parameter that is not in ``known``."""
+    for name in args.keys():
+        if name not in known:
+            raise InputError(f"unknown query parameter {name[:40]!r}; known here: {', '.join(sorted(known))}",
+                             field=name[:40])
 
 
 def crs_uri(crs) -> str:
@@ -80,6 +94,7 @@ class ItemsQuery:
     bbox: tuple[float, float, float, float] | None = None
     bbox_crs: str = CRS84_URI
     crs: str = CRS84_URI
+    datetime: str | None = None  # checked, then matches every feature (ogcapi.temporal)
 
     def params(self, **changes) -> dict[str, str]:
         """Query-string parameters that repeat this query (for self/next/prev links)."""
@@ -91,22 +106,26 @@ class ItemsQuery:
                 out["bbox-crs"] = self.bbox_crs
         if self.crs != CRS84_URI:
             out["crs"] = self.crs
+        if self.datetime:
+            out["datetime"] = self.datetime
         return out
 
 
 def parse_items_query(args) -> ItemsQuery:
     """An ItemsQuery from request arguments (any mapping of str → str). Everything is checked
-    here, before any feature is read: numbers, CRSs, the bbox against its CRS's area of use."""
+    here, before any feature is read: the parameters' names, numbers, CRSs, the datetime, the bbox
+    against its CRS's area of use."""
+    refuse_unknown(args, ITEMS_PARAMETERS)
+    parse_datetime(args.get("datetime"))
     limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1)
     offset = _int(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
     bbox_crs = parse_crs(args.get("bbox-crs"), "bbox-crs")
     if args.get("bbox-crs") and not args.get("bbox"):
         raise InputError("bbox-crs given without bbox", field="bbox-crs")
     bbox = parse_bbox(args["bbox"], bbox_crs) if args.get("bbox") else None
-    if args.get("datetime"):
-        parse_datetime(args["datetime"])
     # above the maximum the maximum is used (OGC API – Features, /req/core/query-param-limit)
-    return ItemsQuery(min(limit, MAX_LIMIT), offset, bbox, bbox_crs, parse_crs(args.get("crs"), "crs"))
+    return ItemsQuery(min(limit, MAX_LIMIT), offset, bbox, bbox_crs, parse_crs(args.get("crs"), "crs"),
+                      args.get("datetime") or None)
 
 
 def parse_bbox(raw: str, crs_uri_: str) -> tuple[float, float, float, float]:
@@ -130,38 +149,6 @@ def parse_bbox(raw: str, crs_uri_: str) -> tuple[float, float, float, float]:
     return minx, miny, maxx, maxy
 
 
-def parse_datetime(raw: str) -> tuple[datetime | None, datetime | None]:
-    """An RFC 3339 instant or interval ('a/b', either end '..' or empty), as OGC API – Features
-    takes it. The layers have no time property, so it selects every feature; it is checked all
-    the same, so a typing error is a 400 and not a silent 'everything'."""
-    parts = raw.split("/")
-    if len(parts) > 2:
-        raise InputError(f"datetime phải là thời điểm hoặc khoảng / datetime must be an instant or start/end, got {raw[:80]!r}", field="datetime")
-    ends = [None if p in ("", "..") and len(parts) == 2 else _instant(p, raw) for p in parts]
-    if len(ends) == 1:
-        return ends[0], ends[0]
-    start, end = ends
-    if start and end and start > end:
-        raise InputError(f"khoảng thời gian kết thúc trước khi bắt đầu / datetime interval ends before it starts: {raw[:80]!r}", field="datetime")
-    return start, end
-
-
-def _instant(text: str, raw: str) -> datetime:
-    try:
-        if not _RFC3339.fullmatch(text):
-            raise ValueError
-        value = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError("datetime phải theo RFC 3339 / datetime must be RFC 3339, e.g. 2025-07-01T00:00:00Z or "
-                         f"2025-07-01/.., got {raw[:80]!r}", field="datetime") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-#: a date, or a date-time with its offset (RFC 3339 section 5.6)
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}([Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2}))?",
-                      re.ASCII)
-
-
 def _int(raw, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     if raw is None or raw == "":
         return default
@@ -178,17 +165,23 @@ def _int(raw, name: str, default: int, minimum: int, maximum: int | None = None)
 _INTEGER = re.compile(r"[+-]?\d{1,100}", re.ASCII)
 
 
-def with_ids(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Feature ids are positions in the layer, from 1: stable while the layer is unchanged."""
+def with_ids(frame: gpd.GeoDataFrame, id_column: str | None = None) -> gpd.GeoDataFrame:
+    """Feature ids: the layer's own id column where it has one whose values are unique and
+    filled (a zone's id, a commune's code), else positions in the layer from 1 (stable while the
+    layer is unchanged)."""
     frame = frame.reset_index(drop=True)
-    frame.index = np.arange(1, len(frame) + 1)
+    ids = frame[id_column].astype(str) if id_column and id_column in frame.columns else None
+    if ids is not None and frame[id_column].notna().all() and ids.is_unique and (ids != "").all():
+        frame.index = ids.to_numpy()
+    else:
+        frame.index = np.arange(1, len(frame) + 1)
     return frame
 
 
 def select(frame: gpd.GeoDataFrame, query: ItemsQuery) -> tuple[gpd.GeoDataFrame, int]:
-    """The page of features the query asks for and the number matched (before paging)."""
-    frame = with_ids(frame)
-    frame = frame[frame.geometry.notna()]
+    """The page of features the query asks for and the number matched (before paging), from a
+    frame indexed by ``with_ids``. Features without geometry are kept (GeoJSON null geometry),
+    as the downloads keep them; a bbox matches none of them."""
     if query.bbox:
         area = bbox_in(query.bbox, query.bbox_crs, crs_uri(frame.crs))
         frame = frame.iloc[:0] if area is None else frame[shapely.intersects(frame.geometry.values, area)]
@@ -216,11 +209,13 @@ def bbox_in(bbox, bbox_crs: str, target: str):
 
 
 def feature_by_id(frame: gpd.GeoDataFrame, feature_id: str) -> gpd.GeoDataFrame:
-    frame = with_ids(frame)
-    try:
-        fid = int(feature_id)
-    except ValueError:
-        fid = -1
+    """One feature of a frame indexed by ``with_ids``, by its id as the URL gives it."""
+    fid: object = feature_id
+    if pd.api.types.is_integer_dtype(frame.index):
+        try:
+            fid = int(feature_id)
+        except ValueError:
+            fid = -1
     if fid not in frame.index:
         raise NotFound(f"no feature {feature_id!r} / không có đối tượng {feature_id!r}")
     return frame.loc[[fid]]
@@ -234,7 +229,8 @@ def features(frame: gpd.GeoDataFrame, crs: str) -> list[dict]:
     deadline.check()
     props = json.loads(frame.drop(columns=frame.geometry.name).to_json(
         orient="records", force_ascii=False, date_format="iso"))
-    return [{"type": "Feature", "id": int(fid), "geometry": json.loads(shapely.to_geojson(g)),
+    return [{"type": "Feature", "id": fid if isinstance(fid, str) else int(fid),
+             "geometry": None if g is None else json.loads(shapely.to_geojson(g)),
              "properties": p} for fid, g, p in zip(frame.index, geoms, props)]
 
 

@@ -22,6 +22,8 @@ from shapely.geometry.base import BaseGeometry
 from ..config import Strict
 from ..coverage import Layout, layout
 from ..crs import geodesic_ha
+from ..l10n import LayerTitles, Lang, number
+from ..l10n import bound as _bound
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Context:
     boundary: BaseGeometry
     layers: dict[str, gpd.GeoDataFrame]
     raw_zone_geometry: np.ndarray  # as loaded, before repair
+    titles: LayerTitles = field(default_factory=LayerTitles)  # layer titles for the messages
     #: each zone kind's union and which of its zones can overlap another (derived once per validation)
     kind_layouts: dict[str, Layout] = field(default_factory=dict, repr=False)
     _unions: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
@@ -90,6 +93,15 @@ class Context:
     def geodesic_ha(self, geom: BaseGeometry) -> float:
         return 0.0 if geom.is_empty else float(geodesic_ha([geom], self.crs)[0])
 
+    def layer(self, name: str, lang: Lang) -> str:
+        """A layer's title for a message (the catalog's), never its internal name."""
+        return self.titles.title(name, lang)
+
+    def kind(self, kind: str, lang: Lang) -> str:
+        """A zone kind's name for a message, never its internal id."""
+        spec = self.plan.zone_kinds.get(kind)
+        return kind if spec is None else (spec.name_vi if lang == "vi" else spec.name_en)
+
 
 def local_today() -> date:
     """Today in the commune (Asia/Ho_Chi_Minh), whatever the server's time zone."""
@@ -113,9 +125,9 @@ def register(name: str, params: type[Strict]):
     return wrap
 
 
-def fmt(value: float, digits: int = 1) -> str:
-    """Numbers the way both languages read them here: 1,234.5 (the report is bilingual)."""
-    return f"{value:,.{digits}f}"
+def fmt(value: float, digits: int = 1, lang: Lang = "en") -> str:
+    """A number for a message: ``lang`` 'vi' writes 1.234,5, 'en' 1,234.5 (gis_service.l10n)."""
+    return number(value, digits, lang)
 
 
 #: the precision every measure is printed at, and so the one its verdict is taken at: a zone of
@@ -129,14 +141,15 @@ def at_shown(value: float, unit: str) -> float:
     return round(float(value), DIGITS.get(unit, 1))
 
 
-def bound(value: float) -> str:
-    """A target as written in the plan, all its digits: 500 → '500', 1000 → '1,000', 0.5 → '0.5'."""
-    return f"{value:,.12g}"
+def bound(value: float, lang: Lang = "en") -> str:
+    """A target as written in the plan, all its digits: 500 → '500', 1000 → '1,000' (en) or
+    '1.000' (vi), 0.5 → '0.5' / '0,5'."""
+    return _bound(value, lang)
 
 
-def shown(value: float, unit: str) -> str:
-    """'500.00 ha', '382.4 m', '12.5 m²'."""
-    return f"{fmt(value, DIGITS.get(unit, 1))} {unit}"
+def shown(value: float, unit: str, lang: Lang = "en") -> str:
+    """'500.00 ha', '382.4 m', '12.5 m²' (en); '1.541,40 ha' (vi)."""
+    return f"{fmt(value, DIGITS.get(unit, 1), lang)} {unit}"
 
 
 from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)

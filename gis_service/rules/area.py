@@ -10,6 +10,7 @@ from pydantic import model_validator
 
 from ..config import Strict
 from ..crs import geodesic_ha
+from ..l10n import Lang, range_text
 from . import Context, Finding, at_shown, bound, register, shown
 
 
@@ -26,24 +27,21 @@ class AreaParams(Strict):
             raise ValueError("min_ha is above max_ha")
         return self
 
-    def target(self) -> str:
-        if self.min_ha is not None and self.max_ha is not None:
-            return f"{bound(self.min_ha)}–{bound(self.max_ha)} ha"
-        if self.min_ha is not None:
-            return f"≥ {bound(self.min_ha)} ha"
-        return f"≤ {bound(self.max_ha)} ha"
+    def target(self, lang: Lang = "vi") -> str:
+        """'400–500 ha', '≥ 1.000 ha' (vi) or '≥ 1,000 ha' (en)."""
+        return range_text(self.min_ha, self.max_ha, "ha", lang)
 
     def verdict(self, ha: float) -> tuple[bool, str, str]:
         """Pass or fail, taken on the hectares as printed (0.01 ha): never 'above 500 ha' beside
         a printed 500.00 ha."""
         ha = at_shown(ha, "ha")
         if self.min_ha is not None and ha < self.min_ha:
-            return False, f"dưới mức tối thiểu {bound(self.min_ha)} ha", \
-                f"is below the target minimum {bound(self.min_ha)} ha"
+            return False, f"dưới mức tối thiểu {bound(self.min_ha, 'vi')} ha", \
+                f"is below the target minimum {bound(self.min_ha, 'en')} ha"
         if self.max_ha is not None and ha > self.max_ha:
-            return False, f"vượt mức tối đa {bound(self.max_ha)} ha", \
-                f"is above the target maximum {bound(self.max_ha)} ha"
-        return True, f"đạt chỉ tiêu {self.target()}", f"meets the target {self.target()}"
+            return False, f"vượt mức tối đa {bound(self.max_ha, 'vi')} ha", \
+                f"is above the target maximum {bound(self.max_ha, 'en')} ha"
+        return True, f"đạt chỉ tiêu {self.target('vi')}", f"meets the target {self.target('en')}"
 
 
 @register("area", AreaParams)
@@ -72,6 +70,6 @@ def _finding(rule, params, ids, label_vi, label_en, ha, geom, geodesic: float) -
     passed, why_vi, why_en = params.verdict(ha)
     return Finding(
         rule.id, passed, ids, round(ha, 4), "ha", params.target(),
-        f"{label_vi}: {shown(ha, 'ha')} (trắc địa {shown(geodesic, 'ha')}) {why_vi}",
+        f"{label_vi}: {shown(ha, 'ha', 'vi')} (trắc địa {shown(geodesic, 'ha', 'vi')}) {why_vi}",
         f"{label_en}: {shown(ha, 'ha')} (geodesic {shown(geodesic, 'ha')}) {why_en}",
         None if passed else geom, round(geodesic, 4))

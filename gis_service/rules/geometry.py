@@ -10,9 +10,23 @@ from shapely.geometry import Point
 
 from ..config import Strict
 from ..geom import closing, greatest_width_m
+from ..l10n import Lang
 from . import Context, Finding, at_shown, bound, fmt, register, shown
 
 _PLACE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)")
+#: GEOS's reasons (shapely.is_valid_reason) in Vietnamese, for the Vietnamese message
+GEOS_REASONS_VI = {
+    "Ring Self-intersection": "vòng tự cắt",
+    "Self-intersection": "tự cắt",
+    "Too few points in geometry component": "quá ít điểm trong một thành phần",
+    "Hole lies outside shell": "lỗ nằm ngoài đường bao",
+    "Nested shells": "đường bao lồng nhau",
+    "Nested holes": "lỗ lồng nhau",
+    "Interior is disconnected": "phần trong bị chia cắt",
+    "Invalid Coordinate": "tọa độ không hợp lệ",
+    "Ring is not closed": "vòng không khép kín",
+    "Duplicate Rings": "vòng trùng nhau",
+}
 
 
 class NoParams(Strict):
@@ -30,12 +44,13 @@ def geometry_valid(rule, params: NoParams, ctx: Context) -> list[Finding]:
         match = _PLACE.search(reason)
         place = Point(float(match[1]), float(match[2])) if match else raw[i].representative_point()
         zone = zones.iloc[i]
-        lonlat = _lonlat(place, ctx.crs)
+        lon, lat = _lonlat(place, ctx.crs)
         findings.append(Finding(
             rule.id, False, (zone["id"],), round(zone["area_ha"], 4), "ha", "hình học hợp lệ / valid geometry",
-            f"Vùng '{zone['id']}' có hình học không hợp lệ: {reason} tại ({lonlat}); "
-            f"diện tích sau khi sửa {fmt(zone['area_ha'], 2)} ha",
-            f"Zone '{zone['id']}' has invalid geometry: {reason} at ({lonlat}); "
+            f"Vùng '{zone['id']}' có hình học không hợp lệ: {reason_vi(reason)} tại (vĩ độ "
+            f"{fmt(lat, 5, 'vi')}° B, kinh độ {fmt(lon, 5, 'vi')}° Đ); "
+            f"diện tích sau khi sửa {fmt(zone['area_ha'], 2, 'vi')} ha",
+            f"Zone '{zone['id']}' has invalid geometry: {reason} at ({lat:.5f}°N, {lon:.5f}°E); "
             f"area after repair {fmt(zone['area_ha'], 2)} ha",
             place))
     return findings
@@ -58,9 +73,9 @@ def inside_boundary(rule, params: InsideParams, ctx: Context) -> list[Finding]:
         zone, area = zones.iloc[i], float(outside_m2[i])
         findings.append(Finding(
             rule.id, False, (zone["id"],), round(area / 10_000, 4), "ha",
-            f"0 ha ngoài ranh giới xã (dung sai {bound(params.tolerance_m)} m) / "
-            f"0 ha outside the commune (tolerance {bound(params.tolerance_m)} m)",
-            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {_ha_m2(area)}",
+            f"0 ha ngoài ranh giới xã (dung sai {bound(params.tolerance_m, 'vi')} m) / "
+            f"0 ha outside the commune (tolerance {bound(params.tolerance_m, 'en')} m)",
+            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {_ha_m2(area, 'vi')}",
             f"Zone '{zone['id']}' reaches {_ha_m2(area)} outside the commune boundary",
             outside[i]))
     return findings
@@ -100,20 +115,25 @@ def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
 def _gap_finding(rule, params: GapParams, part, width: float, near: list[str]) -> Finding:
     return Finding(
         rule.id, False, tuple(near), round(part.area, 1), "m²",
-        f"không có khe hở hẹp hơn {bound(params.max_width_m)} m / "
-        f"no gap narrower than {bound(params.max_width_m)} m",
-        f"Khe hở {shown(part.area, 'm²')}, rộng nhất {shown(width, 'm')} giữa các vùng {', '.join(near)}",
+        f"không có khe hở hẹp hơn {bound(params.max_width_m, 'vi')} m / "
+        f"no gap narrower than {bound(params.max_width_m, 'en')} m",
+        f"Khe hở {shown(part.area, 'm²', 'vi')}, rộng nhất {shown(width, 'm', 'vi')} giữa các vùng {', '.join(near)}",
         f"Gap of {shown(part.area, 'm²')}, at most {shown(width, 'm')} wide, between zones {', '.join(near)}",
         part)
 
 
-def _ha_m2(area_m2: float) -> str:
+def _ha_m2(area_m2: float, lang: Lang = "en") -> str:
     """An area small enough to matter in m² and large enough to read in ha: '0.41 ha (4,123.4 m²)'."""
-    return f"{shown(area_m2 / 10_000, 'ha')} ({shown(area_m2, 'm²')})"
+    return f"{shown(area_m2 / 10_000, 'ha', lang)} ({shown(area_m2, 'm²', lang)})"
 
 
-def _lonlat(point: Point, crs) -> str:
+def _lonlat(point: Point, crs) -> tuple[float, float]:
     from ..crs import WGS84, transformer
 
-    lon, lat = transformer(crs, WGS84).transform(point.x, point.y)
-    return f"{lat:.5f}°N, {lon:.5f}°E"
+    return transformer(crs, WGS84).transform(point.x, point.y)
+
+
+def reason_vi(reason: str) -> str:
+    """GEOS's reason ('Self-intersection[431000 1294000]') in Vietnamese, without the place."""
+    name = reason.split("[", 1)[0].strip()
+    return GEOS_REASONS_VI.get(name, name)

@@ -42,9 +42,12 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
         a, b = ids[left[k]], ids[right[k]]
         findings.append(Finding(
             rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
-            f"chồng lấn ≤ {bound(params.tolerance_m2)} m² / overlap ≤ {bound(params.tolerance_m2)} m²",
-            f"Vùng '{a}' ({kinds[left[k]]}) chồng lấn vùng '{b}' ({kinds[right[k]]}) {_ha_m2(areas[k])}",
-            f"Zone '{a}' ({kinds[left[k]]}) overlaps zone '{b}' ({kinds[right[k]]}) by {_ha_m2(areas[k])}",
+            f"chồng lấn ≤ {bound(params.tolerance_m2, 'vi')} m² / "
+            f"overlap ≤ {bound(params.tolerance_m2, 'en')} m²",
+            f"Vùng '{a}' ({ctx.kind(kinds[left[k]], 'vi')}) chồng lấn vùng '{b}' "
+            f"({ctx.kind(kinds[right[k]], 'vi')}) {_ha_m2(areas[k], 'vi')}",
+            f"Zone '{a}' ({ctx.kind(kinds[left[k]], 'en')}) overlaps zone '{b}' "
+            f"({ctx.kind(kinds[right[k]], 'en')}) by {_ha_m2(areas[k])}",
             overlaps[k]))
     return findings
 
@@ -65,9 +68,9 @@ def no_overlap_with_layer(rule, params: LayerOverlapParams, ctx: Context) -> lis
         zid = zones["id"].iloc[i]
         findings.append(Finding(
             rule.id, False, (zid,), round(float(areas[i]) / 10_000, 4), "ha",
-            f"chồng lấn lớp {params.layer} ≤ {bound(params.tolerance_m2)} m² / "
-            f"overlap with {params.layer} ≤ {bound(params.tolerance_m2)} m²",
-            f"Vùng '{zid}' chồng lấn lớp {params.layer} {_ha_m2(areas[i])}",
-            f"Zone '{zid}' overlaps layer {params.layer} by {_ha_m2(areas[i])}",
+            f"chồng lấn {ctx.layer(params.layer, 'vi')} ≤ {bound(params.tolerance_m2, 'vi')} m² / "
+            f"overlap with {ctx.layer(params.layer, 'en')} ≤ {bound(params.tolerance_m2, 'en')} m²",
+            f"Vùng '{zid}' chồng lấn {ctx.layer(params.layer, 'vi')} {_ha_m2(areas[i], 'vi')}",
+            f"Zone '{zid}' overlaps {ctx.layer(params.layer, 'en')} by {_ha_m2(areas[i])}",
             overlaps[i]))
     return findings

@@ -19,6 +19,7 @@ import shapely
 from pydantic import Field
 
 from ..config import Strict
+from ..l10n import bound
 from ..register import plot_status, to_date
 from ..vnfmt import date_en, date_vi, num_en, num_vi, percent_target
 from . import Context, Finding, at_shown, register
@@ -173,7 +174,7 @@ def code_min_area(rule, params: CodeAreaParams, ctx: Context) -> list[Finding]:
         ha = float(group["area_ha"].sum())
         if at_shown(ha, "ha") < params.min_ha:  # as printed: 0.01 ha
             findings.append(Finding(
-                rule.id, False, (code,), round(ha, 4), "ha", f"≥ {num_en(params.min_ha)} ha",
+                rule.id, False, (code,), round(ha, 4), "ha", f"≥ {bound(params.min_ha, 'vi')} ha",
                 f"Mã '{code}': {num_vi(ha, 2)} ha ({len(group)} thửa), dưới mức tối thiểu "
                 f"{num_vi(params.min_ha)} ha", f"Code '{code}': {num_en(ha, 2)} ha ({len(group)} plots), "
                 f"below the minimum {num_en(params.min_ha)} ha", shapely.union_all(group.geometry.values)))

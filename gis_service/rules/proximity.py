@@ -27,11 +27,11 @@ def touches_layer(rule, params: TouchParams, ctx: Context) -> list[Finding]:
         passed = bool(at_shown(length, "m") >= params.min_length_m)
         findings.append(Finding(
             rule.id, passed, (zid,), round(float(length), 1), "m",
-            f"≥ {bound(params.min_length_m)} m",
-            f"Vùng '{zid}' giáp {params.layer} dọc {shown(length, 'm')} "
-            f"({'đạt' if passed else 'chưa đạt'} ≥ {bound(params.min_length_m)} m)",
-            f"Zone '{zid}' borders {params.layer} along {shown(length, 'm')} "
-            f"({'meets' if passed else 'short of'} ≥ {bound(params.min_length_m)} m)",
+            f"≥ {bound(params.min_length_m, 'vi')} m",
+            f"Vùng '{zid}' giáp {ctx.layer(params.layer, 'vi')} dọc {shown(length, 'm', 'vi')} "
+            f"({'đạt' if passed else 'chưa đạt'} ≥ {bound(params.min_length_m, 'vi')} m)",
+            f"Zone '{zid}' borders {ctx.layer(params.layer, 'en')} along {shown(length, 'm')} "
+            f"({'meets' if passed else 'short of'} ≥ {bound(params.min_length_m, 'en')} m)",
             None if passed else (part if not part.is_empty else geom.boundary)))
     return findings
 
@@ -44,19 +44,21 @@ def _edge(geom):
     return shapely.union_all(lines) if lines else LineString()
 
 
-def _empty_layer(rule, layer: str, zones, target: str, passed: bool) -> Finding:
+def _empty_layer(rule, layer: str, zones, target: str, passed: bool, ctx: Context) -> Finding:
     """One verdict when the other layer has no features: a distance to nothing is no number."""
     return Finding(rule.id, passed, tuple(zones["id"]), None, "m", target,
-                   f"Lớp {layer} không có đối tượng nào", f"Layer {layer} has no features")
+                   f"Lớp {ctx.layer(layer, 'vi')} không có đối tượng nào",
+                   f"The layer {ctx.layer(layer, 'en')} has no features")
 
 
 def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: bool) -> list[Finding]:
     other = ctx.layer_union(layer)
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     geoms = zones.geometry.values
-    target = f"≤ {bound(limit)} m" if within else f"≥ {bound(limit)} m"
+    sign = "≤" if within else "≥"
+    target, target_en = f"{sign} {bound(limit, 'vi')} m", f"{sign} {bound(limit, 'en')} m"
     if other.is_empty:  # nothing to come near, nothing too near
-        return [_empty_layer(rule, layer, zones, target, passed=not within)] if len(zones) else []
+        return [_empty_layer(rule, layer, zones, target, not within, ctx)] if len(zones) else []
     dists = shapely.distance(geoms, other)
     findings, too_near = [], None
     for zid, geom, dist in zip(zones["id"], geoms, dists):
@@ -70,8 +72,8 @@ def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: boo
             where = geom.intersection(too_near)
         findings.append(Finding(
             rule.id, passed, (zid,), round(float(dist), 1), "m", target,
-            f"Vùng '{zid}' cách {layer} {shown(dist, 'm')} (yêu cầu {target})",
-            f"Zone '{zid}' is {shown(dist, 'm')} from {layer} (required {target})", where))
+            f"Vùng '{zid}' cách {ctx.layer(layer, 'vi')} {shown(dist, 'm', 'vi')} (yêu cầu {target})",
+            f"Zone '{zid}' is {shown(dist, 'm')} from {ctx.layer(layer, 'en')} (required {target_en})", where))
     return findings
 
 
@@ -106,18 +108,19 @@ def contains_point(rule, params: ContainsParams, ctx: Context) -> list[Finding]:
     points = ctx.layer_union(params.layer)
     kinds = ctx.plan.kinds_of(rule)
     zones = ctx.zones_of(kinds)
-    target = "chứa / contains" if params.max_distance_m == 0 else f"≤ {bound(params.max_distance_m)} m"
+    target = "chứa / contains" if params.max_distance_m == 0 else f"≤ {bound(params.max_distance_m, 'vi')} m"
     if points.is_empty:
-        return [_empty_layer(rule, params.layer, zones, target, passed=False)]
+        return [_empty_layer(rule, params.layer, zones, target, False, ctx)]
     if zones.empty:
         return [Finding(rule.id, False, (), None, "m", target,
-                        f"Không có vùng nào thuộc loại {', '.join(kinds)}",
-                        f"No zone of kind {', '.join(kinds)}")]
+                        f"Không có vùng nào thuộc loại {', '.join(ctx.kind(k, 'vi') for k in kinds)}",
+                        f"No zone of kind {', '.join(ctx.kind(k, 'en') for k in kinds)}")]
     dists = shapely.distance(zones.geometry.values, points)
     dist = float(dists.min())
     passed = at_shown(dist, "m") <= params.max_distance_m
     return [Finding(
         rule.id, passed, tuple(zones["id"]), round(dist, 1), "m", target,
-        f"{params.layer}: cách vùng {shown(dist, 'm')}" + (" (nằm trong vùng)" if dist == 0 else ""),
-        f"{params.layer}: {shown(dist, 'm')} from the zone" + (" (inside it)" if dist == 0 else ""),
+        f"{ctx.layer(params.layer, 'vi')}: cách vùng {shown(dist, 'm', 'vi')}"
+        + (" (nằm trong vùng)" if dist == 0 else ""),
+        f"{ctx.layer(params.layer, 'en')}: {shown(dist, 'm')} from the zone" + (" (inside it)" if dist == 0 else ""),
         None if passed else shapely.shortest_line(zones.geometry.values[dists.argmin()], points))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..l10n import jinja_filters
 from ..settings import PROJECT_ROOT, Settings
 from ..store import open_store
 from . import errors, headers
@@ -16,7 +17,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["STORE"] = open_store(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings.upload_max_bytes
-    app.json.ensure_ascii = False  # Vietnamese readable as it is in every JSON answer
+    app.json.ensure_ascii = False  # JSON answers in UTF-8: "Nghĩa Trung", not "Ngh\u0129a Trung"
+    app.jinja_env.filters.update(jinja_filters())  # numbers, dates, statuses: gis_service.l10n
 
     errors.register(app)   # one handler: deep code raises, the status comes from one mapping
     headers.register(app)  # security headers and the time limit on every request
@@ -29,10 +31,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(ogcapi.bp)
     from . import downloads
     app.register_blueprint(downloads.bp)
-    from . import sharing
+    from . import chiase, sharing
     app.register_blueprint(sharing.bp)
-    from . import dashboard, display, planner
+    app.register_blueprint(chiase.bp)
+    from . import dashboard, display, planner, tracuu
     app.register_blueprint(planner.bp)
+    app.register_blueprint(tracuu.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(display.bp)
     from . import uploadpages, versionpages, vi

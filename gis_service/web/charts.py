@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from ..rules import fmt, shown
+from ..l10n import number
 from .plandata import TargetRow, verdict
 
 OK, KO, BAND = "#1e8a3c", "#c8102e", "#cfe3f5"
@@ -41,14 +41,14 @@ def targets_chart(rows: list[TargetRow], *, width: int = 900, bar_h: int = 34, f
         parts.append(f'<text x="{label_w - 8}" y="{y + bar_h / 2 + font}" text-anchor="end" '
                      f'font-size="{font - 3}" fill="#555">{escape(_short(r.subject_en))}</text>')
         parts.append(f'<text x="{x(r.measured_ha) + 6:.1f}" y="{y + bar_h / 2 + 5}" fill="{colour}" '
-                     f'font-weight="700">{escape(shown(r.measured_ha, "ha"))}</text>')
+                     f'font-weight="700">{escape(number(r.measured_ha, 2))} ha</text>')
         parts.append(f'<text x="{label_w}" y="{y + bar_h + 16}" font-size="{font - 2}" fill="#333">'
                      f'Chỉ tiêu / Target {escape(r.target)} — {verdict(r.passed)}</text>')
     axis_y = height - 12
     for k in range(5):
         v = top * k / 4
         parts.append(f'<text x="{x(v):.1f}" y="{axis_y}" font-size="{font - 3}" fill="#555" '
-                     f'text-anchor="middle">{escape(fmt(v, 0))}</text>')
+                     f'text-anchor="middle">{escape(number(v, 0))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -3,7 +3,7 @@ reloads when ``version`` (the store's version, ``Store.version``) changes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 
 
 bp = Blueprint("health", __name__)
@@ -18,5 +18,6 @@ def healthz():
 
 @bp.get("/favicon.ico")
 def favicon():
-    """Browsers ask for it on every page: no icon, and no 404 in their console."""
-    return "", 204
+    """The icon for pages that do not link one (a browser asks for /favicon.ico)."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)

@@ -15,11 +15,11 @@ from ..catalog import ILLUSTRATIVE_MARK
 from ..ogcapi.collections import Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
-from ..rules import fmt
+from ..l10n import hectares, status_name
 from ..store import CATALOG_TABLE, Store, StoreView, Version
 from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, load_report,
                         plan_source_of)
-from ..versions import STATUS, Provenance, zones_provenance
+from ..versions import Provenance, zones_provenance
 from .vi import decision_en, decision_vi
 
 
@@ -46,6 +46,14 @@ class ZoneSummary:
     def passed(self) -> bool:
         return all(r["passed"] for r in self.rules)
 
+    @property
+    def status_vi(self) -> str:
+        return status_name(self.status, "vi")
+
+    @property
+    def status_en(self) -> str:
+        return status_name(self.status, "en")
+
     def to_json(self) -> dict:
         """The zone as the lookup and the planner map's popups give it (plain JSON: the page
         sets every text as text); the hectares also written as the report writes them."""
@@ -53,7 +61,7 @@ class ZoneSummary:
         return {
             "id": self.id, "kind": self.kind, "kind_vi": self.kind_vi, "kind_en": self.kind_en,
             "name_vi": self.name_vi, "name_en": self.name_en, "landuse": self.landuse,
-            "status": self.status, "status_text": " / ".join(STATUS.get(self.status, (self.status,))),
+            "status": self.status, "status_text": f"{self.status_vi} / {self.status_en}",
             "color": self.color,
             "area_ha": round(self.area_ha, 4), "geodesic_ha": round(self.geodesic_ha, 4),
             "area_text": ha(self.area_ha, 2), "geodesic_text": ha(self.geodesic_ha, 2),
@@ -221,8 +229,9 @@ def hectare_targets(plan: Plan, report: Report) -> list[TargetRow]:
     return rows
 
 
-def ha(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{fmt(value, digits)} ha"
+def ha(value: float | None, digits: int = 1, lang: str = "vi") -> str:
+    """'1.541,4 ha' (a number under a bilingual label is written the Vietnamese way)."""
+    return hectares(value, digits, lang)
 
 
 def verdict(passed: bool) -> str:

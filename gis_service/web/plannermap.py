@@ -95,7 +95,7 @@ def violations_layer(data: PlanData) -> dict:
     facts = [{"rule_id": r.rule_id, "zone_ids": [z for z in (r.zone_ids or "").split(";") if z],
               "title_vi": r.title_vi, "title_en": r.title_en,
               "message_vi": r.message_vi, "message_en": r.message_en,
-              "measured_text": "—" if r.measured is None or math.isnan(r.measured) else shown(r.measured, r.unit),
+              "measured_text": "—" if r.measured is None or math.isnan(r.measured) else shown(r.measured, r.unit, "vi"),
               "target": r.target} for r in frame.itertuples()]
     layer = _layer(data, "validation_findings", "violations", VIOLATION_STYLE,
                    geojson(frame[["geometry"]], facts), title=VIOLATIONS_TITLE)

@@ -17,7 +17,7 @@ from ..raster import read_raster, render_png, stored_raster_names
 from ..register import OWNER_TYPES, STATUSES, plot_status, to_date
 from ..rules import local_today
 from ..rules.plots import COMMUNE_EN, COMMUNE_VI, Due, inspections, zone_allotment
-from ..vnfmt import date_en, date_vi, num_en, num_vi
+from ..vnfmt import date_en, date_vi, num_vi
 from .plandata import PlanData
 
 SHARE_CHECKS = {"plot_code_share": "coded", "plot_export_share": "export"}
@@ -135,7 +135,7 @@ def plot_popup_rows(r) -> list[tuple[str, str]]:
         ("Chứng nhận / Certification", "không / none" if r.cert == "none" else r.cert),
         ("Chuẩn xuất khẩu / Export standard", "đạt / yes" if r.export else "chưa đạt / no"),
         ("Kiểm tra gần nhất / Last inspection", date_vi(to_date(r.inspected))),
-        ("Diện tích / Area", f"{num_vi(r.area_ha, 2)} ha ({num_en(r.area_ha, 2)} ha)"),
+        ("Diện tích / Area", f"{num_vi(r.area_ha, 2)} ha"),  # a number under a bilingual label: Vietnamese
         ("Trạng thái / Status", f"{vi} / {en}"),
     ]
 

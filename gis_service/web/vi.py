@@ -1,15 +1,15 @@
 """Vietnamese for the version pages: numbers (1.541,4 ha; +0,50 ha), dates (23/11/2026), local time
 (Asia/Ho_Chi_Minh), the words for each kind of write and for a decision. English beside, with
-English numbers only where a sentence is English. No Flask here; ``register`` adds the filters."""
+English numbers only where a sentence is English. The formatting is the service's one locale
+layer (gis_service.l10n); this module adds signs and words. No Flask here; ``register`` adds the
+filters."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
-
+from .. import l10n
 from ..store import Approval
 
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+LOCAL_TIME = l10n.LOCAL_TZ
 MINUS = "−"  # U+2212, as the other pages write a negative number
 
 #: what each kind of write is called (the store's ``action``), Vietnamese and English
@@ -35,8 +35,7 @@ def number(value: float | None, digits: int = 1) -> str:
     """1541.4 → '1.541,4': a dot between thousands, a comma before the decimals."""
     if value is None or value != value:
         return "—"
-    text = f"{abs(value):,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return (MINUS if round(value, digits) < 0 else "") + text
+    return (MINUS if round(value, digits) < 0 else "") + l10n.number(abs(value), digits, "vi")
 
 
 def signed(value: float, digits: int = 2) -> str:
@@ -54,23 +53,20 @@ def signed_ha(value: float, digits: int = 2) -> str:
 
 
 def local_time(iso_utc: str) -> str:
-    """'2026-11-23T07:00:00+00:00' → '23/11/2026 14:00' (Vietnam time)."""
+    """'2026-11-23T07:00:00+00:00' → '14:00 23/11/2026' (Vietnam time)."""
     if not iso_utc:
         return "—"
     try:
-        moment = datetime.fromisoformat(iso_utc)
+        return l10n.moment(iso_utc, "vi")
     except ValueError:
         return iso_utc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(LOCAL_TIME).strftime("%d/%m/%Y %H:%M")
 
 
 def vn_date(iso_date: str) -> str:
     """'2026-11-23' → '23/11/2026'."""
     try:
-        return date.fromisoformat(iso_date).strftime("%d/%m/%Y")
-    except (TypeError, ValueError):
+        return l10n.day(iso_date, "vi")
+    except (TypeError, ValueError, AttributeError):
         return iso_date or "—"
 
 

@@ -11,9 +11,10 @@ function escapeHtml(text) {
   });
 }
 
-/* 1234.5 -> "1,234.50" with ``digits`` decimals, as the server writes hectares. */
+/* 1234.5 -> "1.234,50" with ``digits`` decimals: the Vietnamese way, as the server writes a
+   number under a bilingual label (gis_service.l10n). */
 function formatNumber(value, digits) {
-  return Number(value).toLocaleString("en-US", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+  return Number(value).toLocaleString("vi-VN", {minimumFractionDigits: digits, maximumFractionDigits: digits});
 }
 
 /* h("b", {class: "ok"}, "text", otherNode, [more]) — an element; strings become text nodes. */

@@ -1,0 +1,216 @@
+"""What every store back end shares: the version records, the ``Store`` interface, the view pinned
+to a version, the content hash that names a layer's table, and the reads and locking that only
+need a back end's ``version()``, ``_tables(number)`` and cross-process lock.
+
+The back ends: ``store.GeoPackageStore`` (embedded, the default) and
+``store_postgis.PostGISStore`` (a PostgreSQL + PostGIS database)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import ContextManager, Iterator, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import NotFound
+
+CATALOG_TABLE = "layer_catalog"
+VERSIONS_TABLE = "store_versions"
+VERSION_LAYERS_TABLE = "store_version_layers"
+APPROVALS_TABLE = "store_approvals"
+_BOOKKEEPING = {VERSIONS_TABLE, VERSION_LAYERS_TABLE, APPROVALS_TABLE}
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    created_at: str  # UTC, ISO 8601
+    user: str
+    action: str  # build, import-plan, import-neighbour, validate, restore, import-register …
+    source_file: str
+    source_sha256: str
+    message: str
+    notes: str  # what the write changed on the way in (e.g. an encoding converted)
+
+
+@dataclass(frozen=True)
+class Approval:
+    version: int
+    decision_number: str
+    decision_date: str  # ISO date
+    issuing_body: str
+    entered_by: str
+    entered_at: str
+
+
+@dataclass(frozen=True)
+class WriteInfo:
+    """Who wrote what, from where: kept with the version a write creates."""
+    action: str
+    user: str = "system"
+    source_file: str = ""
+    source_sha256: str = ""
+    message: str = ""
+    notes: str = ""
+
+
+class Store(Protocol):
+    """What every back end offers. Reads take the current version unless ``version`` is given."""
+
+    def exists(self) -> bool: ...
+    def version(self) -> int | None: ...
+    def versions(self) -> list[Version]: ...
+    def approvals(self) -> list[Approval]: ...
+    def layer_names(self, version: int | None = None) -> list[str]: ...
+    def crs(self, name: str, version: int | None = None): ...
+    def layer_description(self, name: str, version: int | None = None) -> str: ...
+    def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
+                   limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame: ...
+    def read_table(self, name: str, version: int | None = None) -> pd.DataFrame: ...
+    def origin(self, name: str, version: int | None = None) -> Version: ...
+    def updating(self): ...
+    def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
+              descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = (),
+              force: bool = False) -> int: ...
+    def restore(self, number: int, info: WriteInfo) -> int: ...
+    def approve(self, approval: Approval) -> None: ...
+    def at(self, version: int | None = None) -> "StoreView": ...
+
+
+class VersionedStore:
+    """The parts of a store that follow from ``version()``, ``_tables(number)`` (layer name →
+    table of a version, NotFound for an unknown version) and ``_process_lock()``."""
+
+    def __init__(self) -> None:
+        # one write at a time: a thread lock in this process, the back end's lock across processes
+        self._write_lock = threading.RLock()
+        self._depth = 0  # nesting of updating() in the thread that holds the lock
+
+    def version(self) -> int | None:
+        raise NotImplementedError
+
+    def _tables(self, number: int) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _process_lock(self) -> ContextManager[None]:
+        raise NotImplementedError
+
+    def exists(self) -> bool:
+        return self.version() is not None
+
+    def at(self, version: int | None = None) -> "StoreView":
+        """A read-only view pinned to one version (the current one by default): several reads
+        through it never mix two versions, whatever is written meanwhile."""
+        number = self.version() if version is None else version
+        if number is None:
+            raise NotFound("the store has not been built: run gis-service build")
+        self._tables(number)  # refuses an unknown version now, not at the first read
+        return StoreView(self, number)
+
+    def layer_names(self, version: int | None = None) -> list[str]:
+        number = self.version() if version is None else version
+        return [] if number is None else list(self._tables(number))
+
+    def _table(self, name: str, version: int | None) -> str:
+        number = self.version() if version is None else version
+        if number is None:
+            raise NotFound(f"layer {name!r}: the store has not been built (run gis-service build)")
+        tables = self._tables(number)
+        if name not in tables:
+            raise NotFound(f"layer {name!r} is not in version {number} of the store")
+        return tables[name]
+
+    @contextmanager
+    def updating(self) -> Iterator[None]:
+        """Hold while reading what a write will be based on: ``with store.updating(): …``.
+        Re-entrant in this thread; other threads (a thread lock) and processes (the back end's
+        lock) wait."""
+        with self._write_lock, ExitStack() as held:
+            self._depth += 1
+            held.callback(self._leave)
+            if self._depth == 1:
+                held.enter_context(self._process_lock())
+            yield
+
+    def _leave(self) -> None:
+        self._depth -= 1
+
+
+class StoreView:
+    """A store pinned to one version: the read half of the interface."""
+
+    def __init__(self, store: VersionedStore, number: int) -> None:
+        self.store, self.number = store, number
+
+    def __repr__(self) -> str:
+        return f"{self.store!r}.at({self.number})"
+
+    def exists(self) -> bool:
+        return True
+
+    def version(self) -> int:
+        return self.number
+
+    def layer_names(self) -> list[str]:
+        return self.store.layer_names(self.number)
+
+    def crs(self, name: str):
+        return self.store.crs(name, self.number)
+
+    def layer_description(self, name: str) -> str:
+        return self.store.layer_description(name, self.number)
+
+    def origin(self, name: str) -> Version:
+        return self.store.origin(name, self.number)
+
+    def info(self) -> Version:
+        return next(v for v in self.store.versions() if v.number == self.number)
+
+    def read_layer(self, name: str, *, bbox: tuple | None = None, limit: int | None = None,
+                   offset: int = 0) -> gpd.GeoDataFrame:
+        return self.store.read_layer(name, self.number, bbox=bbox, limit=limit, offset=offset)
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        return self.store.read_table(name, self.number)
+
+
+def content_hash(frame: pd.DataFrame, description: str = "") -> str:
+    """sha256 of a layer's columns, types, values, geometries, CRS and description: equal layers
+    hash equal, so a version whose layer did not change shares the earlier version's table."""
+    h = hashlib.sha256()
+    geo = isinstance(frame, gpd.GeoDataFrame)
+    attrs = frame.drop(columns=frame.geometry.name) if geo else frame
+    h.update(json.dumps({"columns": [str(c) for c in attrs.columns],
+                         "dtypes": [str(t) for t in attrs.dtypes], "description": description,
+                         "crs": frame.crs.to_wkt() if geo and frame.crs else None}).encode())
+    if len(attrs.columns):
+        h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+    h.update(str(len(frame)).encode())
+    if geo:
+        for wkb in shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object)):
+            h.update(wkb or b"\0")
+    return h.hexdigest()
+
+
+def table_name(name: str, frame: pd.DataFrame, description: str) -> str:
+    """The content-addressed table of a layer: ``zones__3f2a…``."""
+    return f"{name}__{content_hash(frame, description)[:16]}"
+
+
+def is_polygonal(frame: gpd.GeoDataFrame) -> bool:
+    types = set(frame.geometry.geom_type.dropna())
+    return bool(types) and types <= {"Polygon", "MultiPolygon"}
+
+
+def check_frames(layers: dict[str, pd.DataFrame]) -> None:
+    """Refuse a write before anything is written: every layer must be a data frame."""
+    for name, frame in layers.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"layer {name!r} is not a data frame")
