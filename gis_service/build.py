@@ -11,12 +11,13 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .errors import InputError
+from .catalog import Catalog, LayerEntry, layer_path, load_catalog, read_entry
+from .config import read_text
 from .l10n import LayerTitles
-from .catalog import Catalog, LayerEntry, load_catalog, read_entry
 from .plan import Plan
 from .raster import raster_from_table, raster_layers
 from .register import entry_type, register_layers
+from .provenance import file_digest
 from .settings import Settings
 from .store import CATALOG_TABLE, Store, WriteInfo
 from .validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource,
@@ -37,24 +38,21 @@ def load_sources(settings: Settings) -> tuple[Catalog, Plan, PlanSource]:
     catalog = load_catalog(settings.catalog_file)
     names = {e.name for e in [*catalog.layers, *catalog.registers, *catalog.rasters]} | {
         REMAINING_LAYER, NEIGHBOURS_LAYER}
-    try:
-        text = settings.plan_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(settings.plan_file)) from None
-    source = PlanSource(text, settings.plan_file.name)
+    source = PlanSource(read_text(settings.plan_file), settings.plan_file.name)
     return catalog, source.parse(names), source
 
 
 def build_store(settings: Settings, store: Store, progress=None, user: str = "system",
-                message: str = "", on=None) -> dict[str, int]:
+                message: str = "", on=None, notes: list[str] | None = None) -> dict[str, int]:
     """Read, check, validate and write every layer as one version. Nothing is written unless
-    everything reads cleanly. Returns the feature count of each layer written."""
+    everything reads cleanly. Returns the feature count of each layer written. ``notes``
+    receives what was changed without refusing (Z and M dropped)."""
     catalog, plan, source = load_sources(settings)
     layers: dict[str, gpd.GeoDataFrame] = {}
     for n, entry in enumerate(catalog.layers, 1):
         if progress:
             progress(f"[{n}/{len(catalog.layers)}] {entry.name} ← {entry.file}")
-        gdf = read_entry(entry, settings.layers_dir, plan.crs)
+        gdf = read_entry(entry, settings.layers_dir, plan.crs, notes)
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
@@ -65,11 +63,14 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
         layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
     entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
                *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
+    # each source file's checksum: validate refuses a store not built from the files on disk
+    digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
+               for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
     titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
     derived, report = check_version(plan, source, layers, progress, on=on,
                                     rasters={name: raster_from_table(t) for name, t in rasters.items()},
                                     titles=titles)
-    tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan)}
+    tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
     if progress:
         progress("Ghi phiên bản / Writing the version")
     with store.updating():
@@ -120,10 +121,11 @@ def derived_entries(catalog: Catalog, plan: Plan, with_neighbours: bool) -> list
     return out
 
 
-def catalog_table(entries: list[LayerEntry], plan: Plan) -> pd.DataFrame:
+def catalog_table(entries: list[LayerEntry], plan: Plan, digests: dict[str, str] | None = None) -> pd.DataFrame:
+    """The store's layer catalog; ``digests``: each read layer's source file checksum (sha256)."""
     built = datetime.now(timezone.utc).isoformat(timespec="seconds")
     rows = [{"name": e.name, "role": e.role, "title_vi": e.title_vi, "title_en": e.title_en,
              "source": e.source, "licence": e.licence, "illustrative": e.illustrative,
-             "attribution": e.attribution, "type": entry_type(e),
+             "attribution": e.attribution, "type": entry_type(e), "sha256": (digests or {}).get(e.name, ""),
              "description": e.description, "crs": plan.crs, "built_at": built} for e in entries]
     return pd.DataFrame(rows)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import tempfile
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 import geopandas as gpd
@@ -11,11 +12,14 @@ from pydantic import Field, model_validator
 from .config import Strict, load_yaml
 from .errors import InputError
 from .layerio import read_vector
+from .uploads import MAX_EXPANDED_BYTES, vector_source
 
 ILLUSTRATIVE_MARK_VI = "MINH HỌA"
 ILLUSTRATIVE_MARK_EN = "ILLUSTRATIVE"
 #: the mark every illustrative (invented) layer carries, wherever it is published
 ILLUSTRATIVE_MARK = f"{ILLUSTRATIVE_MARK_VI} / {ILLUSTRATIVE_MARK_EN}"
+#: the layers every rule set stands on hold polygons, whatever the catalog says
+POLYGON_LAYERS = ("commune_boundary", "zones", "communes")
 
 
 class LayerEntry(Strict):
@@ -105,10 +109,31 @@ def load_catalog(path: Path) -> Catalog:
     return catalog
 
 
-def read_entry(entry: LayerEntry, base: Path, target_crs) -> gpd.GeoDataFrame:
-    """Read one catalog layer from its file, filtered and reprojected to the plan CRS."""
-    path = base / entry.file
-    gdf = read_vector(path, layer=entry.layer, assume_crs=entry.crs, target_crs=target_crs)
+def layer_path(entry: LayerEntry, base: Path) -> Path:
+    """The entry's file, which must lie inside the layers folder ``base``: no absolute path, no
+    '..', no URL or GDAL virtual path, no link leading out."""
+    raw = entry.file
+    pure = PurePosixPath(raw.replace("\\", "/"))
+    where = {"file": str(base / "catalog.yaml"), "feature": f"'{entry.name}'", "field": "file"}
+    if "://" in raw or raw.lower().startswith("/vsi") or pure.is_absolute() or ".." in pure.parts:
+        raise InputError(f"tệp lớp phải nằm trong thư mục layers / the layer file must be a path inside "
+                         f"the layers folder (no absolute path, no '..', no URL), got {raw!r}", **where)
+    path = base / pure
+    if not path.resolve().is_relative_to(base.resolve()):
+        raise InputError(f"{raw!r} dẫn ra ngoài thư mục layers / leads outside the layers folder "
+                         "(a symbolic link?); copy the file into it", **where)
+    return path
+
+
+def read_entry(entry: LayerEntry, base: Path, target_crs, notes: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Read one catalog layer from its file (a .zip is unpacked under limits), checked, filtered
+    and reprojected to the plan CRS."""
+    path = layer_path(entry, base)
+    with tempfile.TemporaryDirectory(prefix="gis-layer-") as tmp:
+        source, label = vector_source(path, Path(tmp), MAX_EXPANDED_BYTES, str(path))
+        gdf = read_vector(source, layer=entry.layer, assume_crs=entry.crs, target_crs=target_crs,
+                          label=label, notes=notes,
+                          expect="polygon" if entry.name in POLYGON_LAYERS else None)
     for column, value in (entry.filter or {}).items():
         if column not in gdf.columns:
             raise InputError(f"filter column {column!r} is not in the layer", file=str(path), field=column)

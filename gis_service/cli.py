@@ -50,8 +50,10 @@ def cmd_build(args, settings: Settings) -> int:
     progress = Progress(args.quiet)
     store = open_store(settings)
     progress(f"Xây dựng kho dữ liệu / Building the store {settings.store}")
+    notes: list[str] = []
     counts = build_store(settings, store, progress, user=_cli_user(), message=args.message or "",
-                         on=_day(args.date))
+                         on=_day(args.date), notes=notes)
+    _print_notes(notes)
     progress("Xong / Done: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     progress(f"Phiên bản / Version {store.version()}")
     return EXIT_OK
@@ -64,11 +66,12 @@ def cmd_validate(args, settings: Settings) -> int:
     from .validate import check_store_version, load_report, plan_source_of
 
     progress = Progress(args.quiet)  # on stderr: --json output on stdout stays clean
-    _, plan, source = load_sources(settings)
+    catalog, plan, source = load_sources(settings)
     store = open_store(settings)
     view = store.at()
+    built_at = _require_current(view, catalog, settings)
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on version {view.version()} "
-             f"of {settings.store}")
+             f"of {settings.store}, built {built_at} from the files now in {settings.layers_dir}")
     tables, report = check_store_version(view, source, progress=progress, on=_day(args.date))
     kept = load_report(view)
     if (kept is not None and plan_source_of(view).sha256 == source.sha256
@@ -98,6 +101,22 @@ def _print_report(report, as_json: bool) -> int:
         from .report import console_table
         print(console_table(report))
     return EXIT_OK if report.passed else EXIT_RULE_FAILED
+
+
+def _require_current(store, catalog, settings: Settings) -> str:
+    """The store's build time, once sure it holds the layers now on disk (refused otherwise:
+    after a refused build it still holds the previous files')."""
+    from .catalog import layer_path
+    from .provenance import require_current
+    from .store import CATALOG_TABLE
+
+    if not store.exists():
+        raise InputError("the store has not been built: run gis-service build first", file=str(settings.store))
+    stored = store.read_table(CATALOG_TABLE)
+    require_current(stored, {e.name: layer_path(e, settings.layers_dir)
+                     for e in [*catalog.layers, *catalog.registers, *catalog.rasters]},
+                    str(settings.store))
+    return str(stored["built_at"].iloc[0])
 
 
 def cmd_import_plan(args, settings: Settings) -> int:
@@ -213,15 +232,30 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_import_neighbour(args, settings: Settings) -> int:
+    import tempfile
+
     from .build import load_inputs
     from .edgematch import import_neighbour
+    from .uploads import EXPANSION_FACTOR, check_size, vector_source
 
     _, plan = load_inputs(settings)
-    added = import_neighbour(open_store(settings), Path(args.file), plan.crs, name=args.name,
-                             assume_crs=args.crs, user=_cli_user())
-    names = ", ".join(added[added["source_file"] == Path(args.file).name]["name"])
+    given = Path(args.file)
+    check_size(given, settings.upload_max_bytes, args.file)  # the same limits as a web upload
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gis-import-") as tmp:
+        path, label = vector_source(given, Path(tmp), EXPANSION_FACTOR * settings.upload_max_bytes, args.file)
+        added = import_neighbour(open_store(settings), path, plan.crs, name=args.name, assume_crs=args.crs,
+                                 display_name=label, notes=notes, source_file=given.name,
+                                 user=_cli_user())
+    _print_notes(notes)
+    names = ", ".join(added[added["source_file"] == given.name]["name"])
     print(f"Đã nhập ranh giới / Imported boundary: {names} ← {args.file}")
     return EXIT_OK
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"Lưu ý / Note: {note}", file=sys.stderr)
 
 
 def cmd_edgematch(args, settings: Settings) -> int:

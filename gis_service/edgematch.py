@@ -18,9 +18,11 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from . import deadline
 from .build import NEIGHBOURS_LAYER, neighbours
 from .errors import InputError, NotFound
 from .geom import closing, greatest_width_m
+from .geomcheck import feature_label
 from .l10n import number
 from .layerio import file_sha256, read_vector
 from .store import Store, WriteInfo
@@ -36,6 +38,12 @@ GAP_WIDTH_M = 25.0
 #: pieces smaller than this are numerical noise of the overlay, not disagreements
 MIN_PIECE_M2 = 1.0
 NAME_FIELDS = ("name", "name_vi", "ten_xa", "tenxa", "ten", "tên", "ten_dvhc")
+#: a neighbour's polygon lies outside ours: at most this share of it inside (the overlaps found
+#: on the real boundaries are a few hectares of thousands, under 0.1 %)
+MAX_INSIDE_SHARE = 0.10
+#: a neighbour's file covers our surroundings: every feature within this distance of our border
+#: (the whole province is; the other VN-2000 zone's numbers read as this one's are not)
+SURROUNDINGS_M = 200_000.0
 
 
 @dataclass
@@ -120,6 +128,7 @@ def edgematch_store(store: Store, tolerance_m: float = DEFAULT_TOLERANCE_M) -> l
             continue
         frame = store.read_layer(layer)
         for row in frame.itertuples():
+            deadline.check()
             source = "store" if label is None else f"imported: {row.source_file}"
             results.append(match_one(ours, row.geometry, str(row.name), source, tolerance_m))
     if not results:
@@ -173,29 +182,25 @@ def report_text(results: list[NeighbourMatch]) -> str:
 # -- importing a neighbour's boundary ------------------------------------------------------------
 
 def read_neighbour_file(path: Path | str, ours, plan_crs, *, name: str | None = None,
-                        assume_crs: str | None = None, display_name: str | None = None) -> gpd.GeoDataFrame:
+                        assume_crs: str | None = None, display_name: str | None = None,
+                        notes: list[str] | None = None, source_file: str | None = None) -> gpd.GeoDataFrame:
     """Read a neighbour's boundary file (any format and CRS GDAL reads), reproject it to the plan
-    CRS and keep only the polygons that border ours (found from geometry). Raises InputError
+    CRS and keep only the polygons that border ours (found from geometry). Every feature lies in
+    our surroundings; each one kept is one polygon, mostly outside ours. Raises InputError
     naming the file, feature and field; nothing is stored here."""
     label = display_name or str(path)
-    try:
-        gdf = read_vector(path, assume_crs=assume_crs, target_crs=plan_crs)
-    except InputError as err:  # name the file as the sender knows it, not our temporary copy
-        err.file = label
-        raise
-    types = set(gdf.geometry.geom_type)
-    if not types <= {"Polygon", "MultiPolygon"}:
-        bad = int(np.flatnonzero(~gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]))[0])
-        raise InputError(f"a commune boundary must be a polygon, got {gdf.geometry.iloc[bad].geom_type}",
-                         file=label, feature=f"#{bad + 1}", field="geometry")
+    gdf = read_vector(path, assume_crs=assume_crs, target_crs=plan_crs, label=label, notes=notes,
+                      expect="polygon")
+    deadline.check()
     gdf = gdf.copy()
     gdf["geometry"] = gdf.geometry.make_valid()
+    _check_surroundings(gdf, ours, label)
     name_field = next((f for f in gdf.columns if f.lower() in NAME_FIELDS), None)
     gdf["name"] = [_feature_name(gdf, i, name_field, label) for i in range(len(gdf))]
     found = neighbours(gdf[["name", "geometry"]], ours, SEARCH_M)
     if found.empty:
-        raise InputError(f"no polygon comes within {SEARCH_M:g} m of the Nghĩa Trung border / "
-                         "không có ranh giới nào giáp xã Nghĩa Trung (wrong CRS or wrong file?)",
+        raise InputError(f"không có ranh giới nào giáp xã Nghĩa Trung / no polygon comes within {SEARCH_M:g} m of the "
+                         "Nghĩa Trung border (wrong CRS or wrong file?)",
                          file=label, field="geometry")
     if name:
         if len(found) > 1:
@@ -205,9 +210,34 @@ def read_neighbour_file(path: Path | str, ours, plan_crs, *, name: str | None = 
         found["name"] = [name]
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     out = found[["name", "geometry"]].copy()
-    out.insert(1, "source_file", Path(label).name)
+    out.insert(1, "source_file", source_file or Path(label).name)
     out.insert(2, "imported_at", stamp)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=plan_crs).reset_index(drop=True)
+
+
+def _check_surroundings(gdf: gpd.GeoDataFrame, ours, label: str) -> None:
+    """Every feature within SURROUNDINGS_M of ours (a file far away is in the wrong CRS or is
+    the wrong file); each one that would be kept as a neighbour is one polygon lying mostly
+    outside ours (our own zones, or our commune drawn again, are not a neighbour)."""
+    distances = gdf.distance(ours).to_numpy()
+    for i in np.flatnonzero(distances > SURROUNDINGS_M)[:1]:
+        raise InputError(f"nằm cách xã Nghĩa Trung {distances[i] / 1000:,.0f} km / lies "
+                         f"{distances[i] / 1000:,.0f} km from Nghĩa Trung, beyond its surroundings "
+                         f"({SURROUNDINGS_M / 1000:,.0f} km): wrong CRS or wrong file?",
+                         file=label, feature=feature_label(gdf, int(i)), field="geometry")
+    candidate = (distances <= SEARCH_M) & ~gdf.geometry.covers(ours.representative_point()).to_numpy()
+    for i in np.flatnonzero(candidate):
+        geom = gdf.geometry.iloc[i]
+        parts = shapely.get_num_geometries(geom) if geom.geom_type == "MultiPolygon" else 1
+        if parts > 1:
+            raise InputError(f"ranh giới xã giáp ranh phải là một vùng / a neighbour's boundary must be "
+                             f"one polygon: this one has {parts} parts", file=label,
+                             feature=feature_label(gdf, int(i)), field="geometry")
+        inside = geom.intersection(ours).area / geom.area if geom.area else 1.0
+        if inside > MAX_INSIDE_SHARE:
+            raise InputError(f"{inside:.0%} nằm trong xã Nghĩa Trung / {inside:.0%} of it lies inside "
+                             "Nghĩa Trung: a neighbour's boundary lies outside ours (our own zones?)",
+                             file=label, feature=feature_label(gdf, int(i)), field="geometry")
 
 
 def _feature_name(gdf, i: int, name_field: str | None, label: str) -> str:
@@ -219,20 +249,21 @@ def _feature_name(gdf, i: int, name_field: str | None, label: str) -> str:
 
 def import_neighbour(store: Store, path: Path | str, plan_crs, *, name: str | None = None,
                      assume_crs: str | None = None, display_name: str | None = None,
+                     notes: list[str] | None = None, source_file: str | None = None,
                      user: str = "system") -> gpd.GeoDataFrame:
     """Validate a neighbour's file and keep its bordering polygons in a new version of the store,
     replacing an earlier import of the same name. The write happens only after the file passed
     every check."""
     if not store.exists():
-        raise InputError("the store has not been built: run gis-service build first", file=str(store))
+        raise InputError("kho dữ liệu chưa được xây dựng / the store has not been built: run gis-service build first")
     new = read_neighbour_file(path, our_boundary(store), plan_crs, name=name, assume_crs=assume_crs,
-                              display_name=display_name)
+                              display_name=display_name, notes=notes, source_file=source_file)
     with store.updating():  # two uploads at once must not drop each other's boundary
         if IMPORTED_LAYER in store.layer_names():
             old = store.read_layer(IMPORTED_LAYER)
             old = old[~old["name"].isin(new["name"])]
             new = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry="geometry", crs=plan_crs)
-        label = Path(display_name or str(path)).name
+        label = source_file or Path(display_name or str(path)).name
         info = WriteInfo("import-neighbour", user, label, file_sha256(path),
                          f"Ranh giới / boundary: {', '.join(new['name'][new['source_file'] == label])}")
         store.write({IMPORTED_LAYER: new}, info, descriptions={

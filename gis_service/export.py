@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from . import deadline
 from .crs import PLAN_CRSS, WGS84
 from .errors import InputError, NotFound
 from .ogcapi.collections import PLAN_LAYERS, collections
@@ -75,6 +76,7 @@ def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format")
     frames = _frames(store, layer)
+    deadline.check()
     target, tag = _target_crs(crs, next(iter(frames.values())).crs)
     frames = {name: f.to_crs(target) if f.crs is not None else f for name, f in frames.items()}
     ext, media = FORMATS[fmt]

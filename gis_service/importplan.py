@@ -41,6 +41,7 @@ from pyproj.exceptions import CRSError
 from . import vnencoding as vn
 from .config import Strict, load_yaml
 from .errors import InputError
+from .geomcheck import check_vertices
 from .plan import Plan
 from .uploads import extract_zip
 from .zones import REQUIRED_FIELDS, STATUSES, check_zone_attributes
@@ -125,6 +126,7 @@ def read_plan_file(path: Path | str, *, plan: Plan, layer: str | None = None, ma
     with _workspace(work_dir) as work:
         dataset = _dataset(path, work, label, max_unzipped_bytes)
         gdf = _read_layer(dataset, layer or (mapping.layer if mapping else None), mapping, label, notes)
+    check_vertices(gdf[gdf.geometry.notna()], label)  # before any reprojection: NaN, 1e6 vertices
     gdf = _with_crs(gdf, mapping, label)
     if gdf.has_z.any():
         gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values), crs=gdf.crs)

@@ -28,7 +28,7 @@ import shapely
 from rasterio.errors import RasterioIOError
 from rasterio.io import MemoryFile
 
-from .catalog import RasterEntry
+from .catalog import RasterEntry, layer_path
 from .errors import CheckError, InputError, NotFound
 
 #: the catalog table's type of a raster entry: its store table of the same name holds a GeoTIFF
@@ -240,5 +240,5 @@ def raster_layers(catalog, base: Path, progress=None) -> dict[str, pd.DataFrame]
     for entry in catalog.rasters:
         if progress:
             progress(f"raster {entry.name} ← {entry.file}")
-        out[entry.name] = raster_table(load_raster_file(base / entry.file, entry))
+        out[entry.name] = raster_table(load_raster_file(layer_path(entry, base), entry))  # inside layers/ only
     return out

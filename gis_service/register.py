@@ -7,6 +7,7 @@ Column names are at most 10 characters so that a Shapefile keeps them whole."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,9 +18,11 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from .catalog import RegisterEntry
+from .catalog import RegisterEntry, layer_path
 from .errors import InputError
+from .crsdomain import check_box
 from .layerio import read_vector
+from .uploads import MAX_EXPANDED_BYTES, vector_source
 
 #: column → (Vietnamese, English) label, in the order the register is written
 COLUMNS = {
@@ -61,9 +64,11 @@ def read_register(path: Path, entry: RegisterEntry | None, target_crs, *,
     if path.suffix.lower() == ".csv":
         frame, labels = _read_csv(path, assume_crs or (entry.crs if entry else None))
     else:
-        vsi = f"zip://{path}" if path.suffix.lower() == ".zip" else path
-        frame = read_vector(vsi, layer=entry.layer if entry and entry.layer else None,
-                            assume_crs=assume_crs or (entry.crs if entry else None))
+        with tempfile.TemporaryDirectory(prefix="gis-register-") as tmp:
+            source, label = vector_source(path, Path(tmp), MAX_EXPANDED_BYTES, name)
+            frame = read_vector(source, layer=entry.layer if entry and entry.layer else None,
+                                assume_crs=assume_crs or (entry.crs if entry else None), label=label,
+                                expect=("polygon", "point"))
         labels = [_feature(frame, i) for i in range(len(frame))]
     frame = frame.reset_index(drop=True)
     _check_geometry(frame, labels, name)
@@ -136,19 +141,8 @@ def _wkt(table: pd.DataFrame, labels: list[str], name: str) -> np.ndarray:
 
 def _check_area_of_use(frame: gpd.GeoDataFrame, labels: list[str], name: str, field: str) -> None:
     """Coordinates outside the CRS's area of use mean the wrong CRS or swapped columns."""
-    area = frame.crs.area_of_use
-    if area is None:
-        return
-    lonlat = frame.geometry.to_crs("EPSG:4326") if not frame.crs.is_geographic else frame.geometry
-    b = shapely.bounds(lonlat.values)
-    margin = 1.0
-    bad = np.flatnonzero(~np.isfinite(b).all(axis=1) | (b[:, 0] < area.west - margin)
-                         | (b[:, 2] > area.east + margin) | (b[:, 1] < area.south - margin)
-                         | (b[:, 3] > area.north + margin))
-    if len(bad):
-        raise InputError(f"coordinates outside the area of use of {frame.crs.to_string()} "
-                         f"({area.name}): wrong CRS or swapped columns?", file=name,
-                         feature=labels[bad[0]], field=field)
+    for i, box in enumerate(shapely.bounds(frame.geometry.values)):
+        check_box(tuple(box), frame.crs, field=field, file=name, feature=labels[i], order="xy")
 
 
 def _check_geometry(frame: gpd.GeoDataFrame, labels: list[str], name: str) -> None:
@@ -285,7 +279,7 @@ def register_layers(catalog, base: Path, crs, progress=None) -> dict[str, gpd.Ge
     for entry in catalog.registers:
         if progress:
             progress(f"sổ / register {entry.name} ← {entry.file}")
-        frame = read_register(base / entry.file, entry, crs)
+        frame = read_register(layer_path(entry, base), entry, crs)  # inside layers/ only
         frame["illustrative"] = frame["illustrative"] | entry.illustrative
         out[entry.name] = frame
     return out

@@ -24,6 +24,7 @@ class Settings:
     chromium: str = "/usr/bin/chromium"  # prints the report to PDF
     users_db: Path | None = None  # planner accounts (SQLite); None: users.sqlite beside the store
     secret_key: str = field(default="", repr=False)  # signs session cookies; empty: kept in secret_key beside the store
+    request_time_limit_s: int = 60  # a web request's work stops at its next check after this
 
     @property
     def catalog_file(self) -> Path:

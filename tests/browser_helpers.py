@@ -42,11 +42,20 @@ def browser():
         b.close()
 
 
+#: run before any script of the page (through the DevTools protocol, so the page's CSP does not
+#: apply to it): every Content-Security-Policy violation the page causes is kept
+RECORD_CSP = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+    `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));"""
+
+
 class PageRecorder:
-    """A fresh context and page; records console errors and refuses every non-local request."""
+    """A fresh context and page; records console errors and Content-Security-Policy violations,
+    and refuses every non-local request."""
 
     def __init__(self, browser, **context_options) -> None:
         self.context = browser.new_context(**context_options)
+        self.context.add_init_script(RECORD_CSP)
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
         self.foreign_requests: list[str] = []
@@ -62,6 +71,9 @@ class PageRecorder:
         else:
             self.foreign_requests.append(url)
             route.abort()
+
+    def csp_violations(self) -> list[str]:
+        return self.page.evaluate("window.__cspViolations")
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)

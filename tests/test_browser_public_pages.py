@@ -48,6 +48,7 @@ def test_page_fits_the_screen_offline(browser, live_server, name, viewport):
         assert p.evaluate("document.documentElement.scrollWidth") <= size["width"], "wider than the screen"
         page.screenshot(f"{name}-{size['width']}x{size['height']}")
         assert page.console_errors == [] and page.foreign_requests == []
+        assert page.csp_violations() == []  # no inline script or style under the CSP
 
 
 def test_lookup_result_is_read_on_a_phone(browser, live_server):
@@ -59,6 +60,7 @@ def test_lookup_result_is_read_on_a_phone(browser, live_server):
         box = card.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # nothing cut off at the side
         assert p.locator("svg.plan-map .lookup-point").count() == 1
+        assert page.csp_violations() == []
 
 
 def test_edgematch_map_draws_every_piece(browser, live_server):
@@ -72,3 +74,4 @@ def test_edgematch_map_draws_every_piece(browser, live_server):
         p.evaluate("document.getElementById('edgematch').scrollIntoView()")  # the heading at the top
         page.screenshot("neighbours-map-1440x900")
         assert page.console_errors == [] and page.foreign_requests == []
+        assert page.csp_violations() == []

@@ -198,3 +198,41 @@ def test_bow_tie_and_zone_outside_are_violations(built, capsys):
         assert not rules[rid]["passed"] and "zone 'NS-01'" in rules[rid]["error"]
         assert ".tif" in rules[rid]["error"] and "does not cover" in rules[rid]["error"]
     assert raster_rules == {"R21", "R23"} and len(rules) == 23
+
+
+# -- after a refused build, validate does not quietly check the previous store ------------------
+
+def test_validate_after_a_refused_build_refuses_the_previous_store(built, capsys):
+    store, layers = built
+    good = (layers / ZONES).read_bytes()
+    (layers / ZONES).write_text('{"type": "FeatureCollection", "features": [{"type": ', encoding="utf-8")
+    _rebuild(capsys, store, layers)  # refused, the store as it was
+    before = digest(store)
+    code, out, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate")
+    assert code == 2 and out == ""
+    assert "was the last build refused?" in err and "zones ← draft_zones.geojson" in err
+    assert digest(store) == before
+    (layers / ZONES).write_bytes(good)  # the same bytes the store was built from: it matches again
+    code, _, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate")
+    assert code == 1 and "from the files now in" in err and "built 20" in err
+
+
+def test_the_store_records_each_source_files_checksum(built):
+    store, layers = built
+    from gis_service.store import CATALOG_TABLE, GeoPackageStore
+
+    table = GeoPackageStore(store).at().read_table(CATALOG_TABLE).set_index("name")["sha256"]
+    assert table["zones"] == hashlib.sha256((layers / ZONES).read_bytes()).hexdigest()
+    assert table["communes"] == hashlib.sha256((layers / "basemap/communes_2025.geojson").read_bytes()).hexdigest()
+    assert table["remaining_land"] == ""  # computed, not read
+
+
+def test_validate_refuses_a_store_without_checksums(built, capsys):
+    from gis_service.store import CATALOG_TABLE, GeoPackageStore, WriteInfo
+
+    store, layers = built
+    old = GeoPackageStore(store)
+    old.write({CATALOG_TABLE: old.at().read_table(CATALOG_TABLE).drop(columns="sha256")},
+              WriteInfo("build", "test", "catalog.yaml", "", "a store of an older version"))
+    code, _, err = run(capsys, "--store", str(store), "--layers", str(layers), "validate")
+    assert code == 2 and "run gis-service build" in err and "checksums" in err

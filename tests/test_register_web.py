@@ -75,7 +75,9 @@ def test_dashboard_lists_plots_without_a_valid_code_and_codes_due(client):
 
 def test_planner_map_has_every_plot_and_the_raster_overlays(client):
     html = client.get("/").get_data(as_text=True)
-    shown = set(re.findall(r'data-plot=\\"([^"\\]+)\\"', html))
+    data = json.loads(re.search(r'<script id="planner-data" type="application/json">(.*?)</script>', html, re.S)[1])
+    (plots,) = [layer for layer in data["layers"] if layer["kind"] == "plots"]
+    shown = {f["properties"]["plot_id"] for f in plots["geojson"]["features"]}
     assert shown == {p["plot_id"] for p in source_plots()}
     for name in ("soil_suitability", "slope"):
         assert re.search(rf'"/rasters/{name}\.png\?v=[0-9a-f]{{12}}"', html), name
@@ -110,7 +112,8 @@ def test_plot_link_and_raster_overlay_in_a_real_browser(page, live_server):
     p.locator(".leaflet-control-layers-overlays label", has_text="Phân hạng").locator("input").check()
     image = p.locator("img.leaflet-image-layer")
     image.wait_for()
-    p.wait_for_function("document.querySelector('img.leaflet-image-layer').naturalWidth > 0")
+    # a function, not a string: a string would be eval'd, which the page's CSP forbids
+    p.wait_for_function("() => document.querySelector('img.leaflet-image-layer').naturalWidth > 0")
     assert "/rasters/soil_suitability.png" in image.get_attribute("src")
     page.screenshot("planner-plot-and-soil")
     assert page.foreign_requests == [] and page.console_errors == []

@@ -111,7 +111,7 @@ def test_bad_geometry_names_the_uploaded_file_feature_and_field(client, settings
     response = _post(client, points.to_json().encode(), "diem.geojson")
     assert response.status_code == 400
     error = response.get_json()["error"]
-    assert "diem.geojson" in error and "feature #1" in error and "field 'geometry'" in error
+    assert "diem.geojson" in error and "(#1)" in error and "field 'geometry'" in error
     assert _digest(settings.store) == before
 
 
@@ -134,6 +134,7 @@ def test_edgematch_map_page_is_offline_and_lists_the_five(client):
     page = client.get("/sharing/edgematch").get_data(as_text=True)
     assert "/static/vendor/leaflet/leaflet.js" in page
     assert "https://" not in page.split("<body")[0] and "cdn" not in page.lower()
+    assert "<script>" not in page  # no inline script: the map's data come as JSON
     for name in ("Bom Bo", "Bù Đăng", "Đồng Tâm", "Phước Sơn", "Phú Trung"):
         assert name in page
     assert "lamngockhuong/vietnam-3d-map" in page  # attribution of the boundaries
@@ -154,11 +155,10 @@ def test_edgematch_map_in_a_real_browser(page, live_server):
     assert "Chồng lấn / Overlaps" in overlays and "Khe hở / Gaps" in overlays
     assert page.page.locator("path.leaflet-interactive").count() > 80  # 40 overlaps, 34 gaps, markers
     # centre the map on an overlap marker at street zoom, then click the middle of the map
-    page.page.evaluate("""() => { for (const k of Object.keys(window)) {
-        const m = window[k]; if (!(k.startsWith('map_') && m instanceof L.Map)) continue;
+    page.page.evaluate("""() => { const m = window.edgematchMap;
         m.eachLayer(l => { if (l instanceof L.CircleMarker && l.options.color === '#c00000' && !window._t)
             window._t = l; });
-        m.setView(window._t.getLatLng(), 17, {animate: false}); } }""")
+        m.setView(window._t.getLatLng(), 17, {animate: false}); }""")
     box = page.page.locator(".leaflet-container").bounding_box()
     page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     popup = page.page.locator(".leaflet-popup-content").inner_text()

@@ -170,6 +170,9 @@ def test_planner_uploads_previews_accepts_compares_and_restores(browser, server,
         shot(rec, "planner-map-draft-1440")
         for recorder in (rec, phone):
             assert recorder.console_errors == [] and recorder.foreign_requests == []
+            # CSP violations: Chromium reports each one as a console error (checked above, every page);
+            # the last page's own record as well
+            assert recorder.csp_violations() == []
     finally:
         if phone:
             phone.close()

@@ -3,6 +3,7 @@ source files (tests/web_expected.py), never from the service's own output."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -18,10 +19,19 @@ def unescaped(html: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
 
 
+def page_data(html: str, element_id: str = "planner-data") -> dict:
+    """The JSON a map page carries for its script."""
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))
+
+
+def map_layer(html: str, kind: str) -> dict:
+    return next(layer for layer in page_data(html)["layers"] if layer["kind"] == kind)
+
+
 def popup_areas(html: str) -> dict[str, float]:
-    """zone id -> the official hectares written in its popup."""
-    found = re.findall(r'data-zone=\\?"([^"\\]+)\\?".*?data-ha=\\?"([0-9.]+)\\?"', html)
-    return {zone: float(value) for zone, value in found}
+    """zone id -> the official hectares its popup shows."""
+    return {f["properties"]["id"]: f["properties"]["area_ha"] for f in map_layer(html, "zones")["geojson"]["features"]}
 
 
 def test_planner_map_popups_show_each_zone_planar_area(client):
@@ -41,18 +51,23 @@ def test_planner_map_is_offline_marked_and_attributed(client):
     assert '/static/vendor/leaflet/leaflet.js' in html
     for title in catalog_titles():  # in the layer control
         assert title in html, title
-    assert "Vi phạm quy tắc / Rule violations" in html
+    violations = map_layer(html, "violations")
+    assert (violations["title_vi"], violations["title_en"]) == ("⚠ Vi phạm quy tắc", "Rule violations")
     assert "MINH HỌA / ILLUSTRATIVE" in html
     assert "lamngockhuong/vietnam-3d-map" in html and "amTrinh/IE402_Lab1" in html
 
 
 def test_violation_popups_carry_their_messages(client):
-    html = unescaped(client.get("/").get_data(as_text=True))
+    violations = map_layer(client.get("/").get_data(as_text=True), "violations")["geojson"]["features"]
+    by_rule = {f["properties"]["rule_id"]: f["properties"] for f in violations}
+    assert {"R03", "R11"} <= set(by_rule)
     # R03: the produce hub (kind area from the source) is above its 500 ha maximum
     produce = kind_union_ha("produce_hub")
     assert produce > area_rule("R03")["params"]["max_ha"]
-    assert f"{produce:,.1f} ha" in html
-    assert "⚠ R03 · Vi phạm / Violation" in html and "⚠ R11 · Vi phạm / Violation" in html
+    # under the bilingual label the number is written the Vietnamese way (gis_service.l10n)
+    assert by_rule["R03"]["measured_text"] == f"{vi_number(produce, 2)} ha"
+    assert f"{produce:,.2f} ha" in by_rule["R03"]["message_en"]
+    assert by_rule["R11"]["zone_ids"] == ["SR-03"]
 
 
 @pytest.mark.parametrize("zone_id", ["TT-01", "SR-03", "CNC-01"])
@@ -104,9 +119,9 @@ def test_lookup_bad_parameters_are_400_with_a_message(client, query, field):
 def test_dashboard_targets_table_matches_the_source(client):
     html = client.get("/dashboard").get_data(as_text=True)
     rows = dict(re.findall(r'<tr data-rule="(R\d+)".*?<td class="num measured">([0-9,.]+)</td>', html, re.S))
-    # Vietnamese numbers: 1.234,5 ha
-    assert rows["R03"] == vi_number(kind_union_ha("produce_hub"), 1)
-    assert rows["R04"] == vi_number(kind_union_ha("hightech_agri"), 1)
+    # Vietnamese numbers at the precision the verdict is taken at (0.01 ha): 1.234,56 ha
+    assert rows["R03"] == vi_number(kind_union_ha("produce_hub"), 2)
+    assert rows["R04"] == vi_number(kind_union_ha("hightech_agri"), 2)
     results = dict(re.findall(r'<tr data-rule="(R\d+)".*?class="(ok|ko) result"', html, re.S))
     r04_min = area_rule("R04")["params"]["min_ha"]
     assert results == {"R03": "ko", "R04": "ok" if kind_union_ha("hightech_agri") >= r04_min else "ko"}

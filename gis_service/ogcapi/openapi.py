@@ -5,30 +5,35 @@ from __future__ import annotations
 
 from .collections import Collection
 from .documents import GEOJSON, HTML, JSON, TITLE_EN, TITLE_VI
-from .query import DEFAULT_LIMIT, MAX_LIMIT, SUPPORTED_CRS
+from .query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SUPPORTED_CRS
 from .temporal import RULE as DATETIME_RULE
 
 
-def _param(name: str, description: str, schema: dict, style: str | None = None) -> dict:
+def _param(name: str, description: str, schema: dict, style: str | None = None, example=None) -> dict:
     p = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
     if style:
         p.update(style=style, explode=False)
+    if example is not None:
+        p["example"] = example
     return p
 
 
 PARAMETERS = {
     "f": _param("f", "Định dạng / Format", {"type": "string", "enum": ["json", "html"]}),
+    # above the maximum the maximum is used, as OGC API – Features requires (no error)
     "limit": _param("limit", "Số đối tượng tối đa mỗi trang / Features per page",
                     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
     "offset": _param("offset", "Bỏ qua n đối tượng đầu / Features to skip",
-                     {"type": "integer", "minimum": 0, "default": 0}),
-    "bbox": _param("bbox", "Khung giới hạn / Bounding box minx,miny,maxx,maxy (in bbox-crs)",
-                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, "form"),
+                     {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
+    "bbox": _param("bbox", "Khung giới hạn / Bounding box minx,miny,maxx,maxy (in bbox-crs, its axis "
+                   "order), with an area, inside the area of use of bbox-crs; otherwise 400",
+                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, "form",
+                   example=[107.0, 11.6, 107.3, 11.9]),
+    "datetime": _param("datetime", DATETIME_RULE, {"type": "string"}, example="2025-07-01T00:00:00Z/.."),
     "bbox-crs": _param("bbox-crs", "Hệ tọa độ của bbox / CRS of bbox",
                        {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
     "crs": _param("crs", "Hệ tọa độ kết quả / CRS of the response",
                   {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}),
-    "datetime": _param("datetime", DATETIME_RULE, {"type": "string"}),
 }
 
 
@@ -37,8 +42,10 @@ ITEMS = ["f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"]
 
 def _ok(description: str, *types: str) -> dict:
     return {"200": {"description": description, "content": {t: {} for t in types}},
-            "400": {"description": "Tham số sai / Bad parameter"},
-            "404": {"description": "Không tìm thấy / Not found"}}
+            "400": {"description": "Tham số sai / Bad parameter", "content": {JSON: {}, HTML: {}}},
+            "404": {"description": "Không tìm thấy / Not found", "content": {JSON: {}, HTML: {}}},
+            "503": {"description": "Quá thời gian / The request's time limit ran out",
+                    "content": {JSON: {}, HTML: {}}}}
 
 
 def _get(summary: str, op: str, params: list[str], responses: dict, path_params: list[dict] = ()) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,8 +16,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .. import deadline
 from ..crs import transformer
-
+from ..crsdomain import check_box, domain, intersection, lonlat_box_to_xy
 from ..errors import InputError, NotFound
 from .temporal import parse_datetime
 
@@ -25,6 +27,10 @@ EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
 #: the CRSs every collection offers: WGS 84 both axis orders, and the two VN-2000 TM-3 zones
 SUPPORTED_CRS = (CRS84_URI, EPSG_URI.format(4326), EPSG_URI.format(5899), EPSG_URI.format(9212))
 DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
+#: paging further than this is refused: no layer here has nearly as many features
+MAX_OFFSET = 1_000_000
+#: a bbox is cut into at most this many pieces per edge before it is reprojected
+EDGE_PIECES = 32
 #: the query parameters each kind of request knows; any other is refused (400), as the OGC test
 #: suite expects (/req/core/query-param-unknown)
 ITEMS_PARAMETERS = frozenset({"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"})
@@ -106,38 +112,57 @@ class ItemsQuery:
 
 
 def parse_items_query(args) -> ItemsQuery:
-    """An ItemsQuery from request arguments (any mapping of str → str)."""
+    """An ItemsQuery from request arguments (any mapping of str → str). Everything is checked
+    here, before any feature is read: the parameters' names, numbers, CRSs, the datetime, the bbox
+    against its CRS's area of use."""
     refuse_unknown(args, ITEMS_PARAMETERS)
     parse_datetime(args.get("datetime"))
     limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1)
-    offset = _int(args.get("offset"), "offset", 0, 0)
-    bbox = None
-    if args.get("bbox"):
-        try:
-            values = [float(v) for v in args["bbox"].split(",")]
-        except ValueError:
-            raise InputError(f"bbox must be four numbers, got {args['bbox']!r}", field="bbox") from None
-        if len(values) == 6:  # 3D bbox: drop the heights
-            values = [values[0], values[1], values[3], values[4]]
-        if len(values) != 4 or not all(map(math.isfinite, values)):
-            raise InputError(f"bbox must be minx,miny,maxx,maxy, got {args['bbox']!r}", field="bbox")
-        bbox = tuple(values)
-    if args.get("bbox-crs") and not bbox:
+    offset = _int(args.get("offset"), "offset", 0, 0, MAX_OFFSET)
+    bbox_crs = parse_crs(args.get("bbox-crs"), "bbox-crs")
+    if args.get("bbox-crs") and not args.get("bbox"):
         raise InputError("bbox-crs given without bbox", field="bbox-crs")
-    return ItemsQuery(min(limit, MAX_LIMIT), offset, bbox, parse_crs(args.get("bbox-crs"), "bbox-crs"),
-                      parse_crs(args.get("crs"), "crs"), args.get("datetime") or None)
+    bbox = parse_bbox(args["bbox"], bbox_crs) if args.get("bbox") else None
+    # above the maximum the maximum is used (OGC API – Features, /req/core/query-param-limit)
+    return ItemsQuery(min(limit, MAX_LIMIT), offset, bbox, bbox_crs, parse_crs(args.get("crs"), "crs"),
+                      args.get("datetime") or None)
 
 
-def _int(raw, name: str, default: int, minimum: int) -> int:
+def parse_bbox(raw: str, crs_uri_: str) -> tuple[float, float, float, float]:
+    """minx,miny,maxx,maxy (or six numbers, the heights dropped) in ``crs_uri_``'s axis order,
+    with an area, inside the CRS's area of use."""
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise InputError(f"bbox phải là bốn số / bbox must be four numbers, got {raw[:80]!r}", field="bbox") from None
+    if len(values) == 6:  # 3D bbox: drop the heights
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4 or not all(map(math.isfinite, values)):
+        raise InputError(f"bbox phải là bốn số hữu hạn / bbox must be four finite numbers minx,miny,maxx,maxy, got {raw[:80]!r}",
+                         field="bbox")
+    minx, miny, maxx, maxy = values
+    if not (minx < maxx and miny < maxy):
+        raise InputError("khung không có diện tích: cần minx < maxx và miny < maxy / the bbox has no "
+                         f"area: minx < maxx and miny < maxy are needed (a bbox across the antimeridian "
+                         f"is not supported), got {raw[:80]!r}", field="bbox")
+    check_box((minx, miny, maxx, maxy), _crs(crs_uri_), field="bbox")
+    return minx, miny, maxx, maxy
+
+
+def _int(raw, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InputError(f"must be a whole number, got {raw!r}", field=name) from None
+    if not _INTEGER.fullmatch(raw):
+        raise InputError(f"phải là số nguyên / must be a whole number, got {raw[:40]!r}", field=name)
+    value = int(raw)
     if value < minimum:
-        raise InputError(f"must be at least {minimum}, got {value}", field=name)
+        raise InputError(f"phải ít nhất {minimum} / must be at least {minimum}, got {value}", field=name)
+    if maximum is not None and value > maximum:
+        raise InputError(f"phải nhiều nhất {maximum:,} / must be at most {maximum:,}, got {raw[:40]}", field=name)
     return value
+
+
+_INTEGER = re.compile(r"[+-]?\d{1,100}", re.ASCII)
 
 
 def with_ids(frame: gpd.GeoDataFrame, id_column: str | None = None) -> gpd.GeoDataFrame:
@@ -158,16 +183,29 @@ def select(frame: gpd.GeoDataFrame, query: ItemsQuery) -> tuple[gpd.GeoDataFrame
     frame indexed by ``with_ids``. Features without geometry are kept (GeoJSON null geometry),
     as the downloads keep them; a bbox matches none of them."""
     if query.bbox:
-        storage = crs_uri(frame.crs)
-        # the bbox is in bbox-crs's own axis order (lat, lon for EPSG:4326), as is the transformer
-        area = shapely.segmentize(shapely.box(*query.bbox), _step(query.bbox_crs))
-        area = transform([area], query.bbox_crs, storage)[0]
-        frame = frame[shapely.intersects(frame.geometry.values, area)]
+        area = bbox_in(query.bbox, query.bbox_crs, crs_uri(frame.crs))
+        frame = frame.iloc[:0] if area is None else frame[shapely.intersects(frame.geometry.values, area)]
     return frame.iloc[query.offset:query.offset + query.limit], len(frame)
 
 
-def _step(crs: str) -> float:
-    return 0.001 if _crs(crs).is_geographic else 100.0
+def bbox_in(bbox, bbox_crs: str, target: str):
+    """The bbox (in ``bbox_crs``'s axis order) as a polygon in ``target``: first cut to where
+    both CRSs are defined, then each edge cut into at most EDGE_PIECES pieces, so the work is
+    the same for a box of a metre or of a continent. None when the two do not meet."""
+    if bbox_crs == target:
+        return shapely.box(*bbox)
+    src, dst = domain(_crs(bbox_crs)), domain(_crs(target))
+    common = intersection(src.lonlat, dst.lonlat)
+    if common is None:
+        return None
+    common = lonlat_box_to_xy(common, _crs(bbox_crs))
+    clipped = intersection(bbox, (common[1], common[0], common[3], common[2]) if src.lat_first else common)
+    if clipped is None:
+        return None
+    box = shapely.box(*clipped)
+    step = max(clipped[2] - clipped[0], clipped[3] - clipped[1]) / EDGE_PIECES
+    # the bbox is in bbox-crs's own axis order (lat, lon for EPSG:4326), as is the transformer
+    return transform([shapely.segmentize(box, step)], bbox_crs, target)[0]
 
 
 def feature_by_id(frame: gpd.GeoDataFrame, feature_id: str) -> gpd.GeoDataFrame:
@@ -188,6 +226,7 @@ def features(frame: gpd.GeoDataFrame, crs: str) -> list[dict]:
     storage = crs_uri(frame.crs)
     geoms = transform(frame.geometry.values, storage, crs)
     geoms = shapely.set_precision(geoms, 1e-8 if _crs(crs).is_geographic else 1e-3, mode="pointwise")
+    deadline.check()
     props = json.loads(frame.drop(columns=frame.geometry.name).to_json(
         orient="records", force_ascii=False, date_format="iso"))
     return [{"type": "Feature", "id": fid if isinstance(fid, str) else int(fid),

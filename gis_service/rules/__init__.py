@@ -23,6 +23,7 @@ from ..config import Strict
 from ..coverage import Layout, layout
 from ..crs import geodesic_ha
 from ..l10n import LayerTitles, Lang, number
+from ..l10n import bound as _bound
 
 
 @dataclass
@@ -127,6 +128,28 @@ def register(name: str, params: type[Strict]):
 def fmt(value: float, digits: int = 1, lang: Lang = "en") -> str:
     """A number for a message: ``lang`` 'vi' writes 1.234,5, 'en' 1,234.5 (gis_service.l10n)."""
     return number(value, digits, lang)
+
+
+#: the precision every measure is printed at, and so the one its verdict is taken at: a zone of
+#: exactly 500 ha delivered in the other VN-2000 zone measures 500.0000000001 ha here, and must
+#: not be "above the maximum 500 ha" beside a printed 500.00 ha
+DIGITS = {"ha": 2, "m": 1, "m²": 1, "%": 1}
+
+
+def at_shown(value: float, unit: str) -> float:
+    """``value`` as the report prints it: the number a verdict compares with its target."""
+    return round(float(value), DIGITS.get(unit, 1))
+
+
+def bound(value: float, lang: Lang = "en") -> str:
+    """A target as written in the plan, all its digits: 500 → '500', 1000 → '1,000' (en) or
+    '1.000' (vi), 0.5 → '0.5' / '0,5'."""
+    return _bound(value, lang)
+
+
+def shown(value: float, unit: str, lang: Lang = "en") -> str:
+    """'500.00 ha', '382.4 m', '12.5 m²' (en); '1.541,40 ha' (vi)."""
+    return f"{fmt(value, DIGITS.get(unit, 1), lang)} {unit}"
 
 
 from . import area, geometry, overlap, proximity  # noqa: E402,F401  (registers the checks)

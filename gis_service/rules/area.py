@@ -10,8 +10,8 @@ from pydantic import model_validator
 
 from ..config import Strict
 from ..crs import geodesic_ha
-from ..l10n import Lang, bound, range_text
-from . import Context, Finding, fmt, register
+from ..l10n import Lang, range_text
+from . import Context, Finding, at_shown, bound, register, shown
 
 
 class AreaParams(Strict):
@@ -32,6 +32,9 @@ class AreaParams(Strict):
         return range_text(self.min_ha, self.max_ha, "ha", lang)
 
     def verdict(self, ha: float) -> tuple[bool, str, str]:
+        """Pass or fail, taken on the hectares as printed (0.01 ha): never 'above 500 ha' beside
+        a printed 500.00 ha."""
+        ha = at_shown(ha, "ha")
         if self.min_ha is not None and ha < self.min_ha:
             return False, f"dưới mức tối thiểu {bound(self.min_ha, 'vi')} ha", \
                 f"is below the target minimum {bound(self.min_ha, 'en')} ha"
@@ -47,11 +50,7 @@ def area(rule, params: AreaParams, ctx: Context) -> list[Finding]:
         return [_kind_area(rule, params, ctx, kind) for kind in ctx.plan.kinds_of(rule)]
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
     ha = zones["area_ha"].to_numpy()
-    failing = np.zeros(len(ha), dtype=bool)
-    if params.min_ha is not None:
-        failing |= ha < params.min_ha
-    if params.max_ha is not None:
-        failing |= ha > params.max_ha
+    failing = np.array([not params.verdict(a)[0] for a in ha], dtype=bool)
     bad = zones[failing]
     geodesic = geodesic_ha(bad.geometry.values, ctx.crs)
     return [_finding(rule, params, (zid,), f"Vùng '{zid}'", f"Zone '{zid}'", float(a), geom, float(g))
@@ -71,6 +70,6 @@ def _finding(rule, params, ids, label_vi, label_en, ha, geom, geodesic: float) -
     passed, why_vi, why_en = params.verdict(ha)
     return Finding(
         rule.id, passed, ids, round(ha, 4), "ha", params.target(),
-        f"{label_vi}: {fmt(ha, 1, 'vi')} ha (trắc địa {fmt(geodesic, 1, 'vi')} ha) {why_vi}",
-        f"{label_en}: {fmt(ha, 1)} ha (geodesic {fmt(geodesic, 1)} ha) {why_en}",
+        f"{label_vi}: {shown(ha, 'ha', 'vi')} (trắc địa {shown(geodesic, 'ha', 'vi')}) {why_vi}",
+        f"{label_en}: {shown(ha, 'ha')} (geodesic {shown(geodesic, 'ha')}) {why_en}",
         None if passed else geom, round(geodesic, 4))

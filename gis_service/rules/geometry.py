@@ -10,8 +10,8 @@ from shapely.geometry import Point
 
 from ..config import Strict
 from ..geom import closing, greatest_width_m
-from ..l10n import bound
-from . import Context, Finding, fmt, register
+from ..l10n import Lang
+from . import Context, Finding, at_shown, bound, fmt, register, shown
 
 _PLACE = re.compile(r"\[(-?[\d.eE+-]+) (-?[\d.eE+-]+)")
 #: GEOS's reasons (shapely.is_valid_reason) in Vietnamese, for the Vietnamese message
@@ -67,16 +67,16 @@ def inside_boundary(rule, params: InsideParams, ctx: Context) -> list[Finding]:
     shapely.prepare(allowed)
     zones = zones[~shapely.covers(allowed, zones.geometry.values)]  # the prepared side first: cheap
     outside = shapely.difference(zones.geometry.values, allowed)
-    outside_ha = shapely.area(outside) / 10_000
+    outside_m2 = shapely.area(outside)
     findings = []
-    for i in np.flatnonzero(outside_ha > 0):
-        zone = zones.iloc[i]
+    for i in np.flatnonzero([at_shown(a, "m²") > 0 for a in outside_m2]):
+        zone, area = zones.iloc[i], float(outside_m2[i])
         findings.append(Finding(
-            rule.id, False, (zone["id"],), round(float(outside_ha[i]), 4), "ha",
+            rule.id, False, (zone["id"],), round(area / 10_000, 4), "ha",
             f"0 ha ngoài ranh giới xã (dung sai {bound(params.tolerance_m, 'vi')} m) / "
             f"0 ha outside the commune (tolerance {bound(params.tolerance_m, 'en')} m)",
-            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {fmt(outside_ha[i], 2, 'vi')} ha",
-            f"Zone '{zone['id']}' reaches {fmt(outside_ha[i], 2)} ha outside the commune boundary",
+            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {_ha_m2(area, 'vi')}",
+            f"Zone '{zone['id']}' reaches {_ha_m2(area)} outside the commune boundary",
             outside[i]))
     return findings
 
@@ -103,7 +103,8 @@ def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
     union = ctx.union_of(kinds)
     found = shapely.intersection(closing(union, params.max_width_m / 2).difference(union), ctx.boundary)
     parts = shapely.get_parts(found)
-    parts = parts[(shapely.get_type_id(parts) == 3) & (shapely.area(parts) >= params.min_area_m2)]
+    parts = parts[(shapely.get_type_id(parts) == 3)
+                  & (np.round(shapely.area(parts), 1) >= params.min_area_m2)]  # as printed (0.1 m²)
     widths = greatest_width_m(parts)
     gap_of, near = zones.sindex.query(parts, predicate="dwithin", distance=0.01)
     ids = zones["id"].to_numpy()
@@ -116,9 +117,14 @@ def _gap_finding(rule, params: GapParams, part, width: float, near: list[str]) -
         rule.id, False, tuple(near), round(part.area, 1), "m²",
         f"không có khe hở hẹp hơn {bound(params.max_width_m, 'vi')} m / "
         f"no gap narrower than {bound(params.max_width_m, 'en')} m",
-        f"Khe hở {fmt(part.area, 0, 'vi')} m², rộng nhất {fmt(width, 1, 'vi')} m giữa các vùng {', '.join(near)}",
-        f"Gap of {fmt(part.area, 0)} m², at most {fmt(width, 1)} m wide, between zones {', '.join(near)}",
+        f"Khe hở {shown(part.area, 'm²', 'vi')}, rộng nhất {shown(width, 'm', 'vi')} giữa các vùng {', '.join(near)}",
+        f"Gap of {shown(part.area, 'm²')}, at most {shown(width, 'm')} wide, between zones {', '.join(near)}",
         part)
+
+
+def _ha_m2(area_m2: float, lang: Lang = "en") -> str:
+    """An area small enough to matter in m² and large enough to read in ha: '0.41 ha (4,123.4 m²)'."""
+    return f"{shown(area_m2 / 10_000, 'ha', lang)} ({shown(area_m2, 'm²', lang)})"
 
 
 def _lonlat(point: Point, crs) -> tuple[float, float]:

@@ -7,8 +7,8 @@ import shapely
 
 from ..config import Strict
 from ..coverage import candidate_pairs
-from ..l10n import bound
-from . import Context, Finding, fmt, register
+from . import Context, Finding, at_shown, bound, register
+from .geometry import _ha_m2
 
 
 class OverlapMatrixParams(Strict):
@@ -38,16 +38,16 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
     areas = shapely.area(overlaps)
     ids = zones["id"].to_numpy()
     findings = []
-    for k in np.flatnonzero(areas > params.tolerance_m2):
+    for k in np.flatnonzero([at_shown(a, "m²") > params.tolerance_m2 for a in areas]):
         a, b = ids[left[k]], ids[right[k]]
         findings.append(Finding(
             rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
             f"chồng lấn ≤ {bound(params.tolerance_m2, 'vi')} m² / "
             f"overlap ≤ {bound(params.tolerance_m2, 'en')} m²",
             f"Vùng '{a}' ({ctx.kind(kinds[left[k]], 'vi')}) chồng lấn vùng '{b}' "
-            f"({ctx.kind(kinds[right[k]], 'vi')}) {fmt(areas[k] / 10_000, 2, 'vi')} ha",
+            f"({ctx.kind(kinds[right[k]], 'vi')}) {_ha_m2(areas[k], 'vi')}",
             f"Zone '{a}' ({ctx.kind(kinds[left[k]], 'en')}) overlaps zone '{b}' "
-            f"({ctx.kind(kinds[right[k]], 'en')}) by {fmt(areas[k] / 10_000, 2)} ha",
+            f"({ctx.kind(kinds[right[k]], 'en')}) by {_ha_m2(areas[k])}",
             overlaps[k]))
     return findings
 
@@ -64,13 +64,13 @@ def no_overlap_with_layer(rule, params: LayerOverlapParams, ctx: Context) -> lis
     overlaps = shapely.intersection(zones.geometry.values, other)
     areas = shapely.area(overlaps)
     findings = []
-    for i in np.flatnonzero(areas > params.tolerance_m2):
+    for i in np.flatnonzero([at_shown(a, "m²") > params.tolerance_m2 for a in areas]):
         zid = zones["id"].iloc[i]
         findings.append(Finding(
             rule.id, False, (zid,), round(float(areas[i]) / 10_000, 4), "ha",
             f"chồng lấn {ctx.layer(params.layer, 'vi')} ≤ {bound(params.tolerance_m2, 'vi')} m² / "
             f"overlap with {ctx.layer(params.layer, 'en')} ≤ {bound(params.tolerance_m2, 'en')} m²",
-            f"Vùng '{zid}' chồng lấn {ctx.layer(params.layer, 'vi')} {fmt(areas[i] / 10_000, 2, 'vi')} ha",
-            f"Zone '{zid}' overlaps {ctx.layer(params.layer, 'en')} by {fmt(areas[i] / 10_000, 2)} ha",
+            f"Vùng '{zid}' chồng lấn {ctx.layer(params.layer, 'vi')} {_ha_m2(areas[i], 'vi')}",
+            f"Zone '{zid}' overlaps {ctx.layer(params.layer, 'en')} by {_ha_m2(areas[i])}",
             overlaps[i]))
     return findings

@@ -22,7 +22,7 @@ from ..config import Strict
 from ..l10n import bound
 from ..register import plot_status, to_date
 from ..vnfmt import date_en, date_vi, num_en, num_vi, percent_target
-from . import Context, Finding, register
+from . import Context, Finding, at_shown, register
 
 COMMUNE_VI, COMMUNE_EN = "Toàn xã", "Whole commune"
 
@@ -95,7 +95,7 @@ def _share_finding(rule, params: ShareParams, ids, label_vi, label_en, good_ha: 
                        f"{label_vi}: không có thửa sầu riêng nào trong sổ", f"{label_en}: no durian plot "
                        "in the register")
     pct = float(100.0 * good_ha / total_ha)
-    passed = bool(pct >= params.min_percent - 1e-4)  # slack for float32 coverage, far below what is shown
+    passed = bool(at_shown(pct, "%") >= params.min_percent)  # as printed: 0.1 %
     verdict_vi = "đạt chỉ tiêu" if passed else "dưới chỉ tiêu"
     verdict_en = "meets the target" if passed else "below the target"
     return Finding(
@@ -120,7 +120,8 @@ def plots_inside_zones(rule, params: InsideParams, ctx: Context) -> list[Finding
     geoms = plots.geometry.values
     outside = shapely.difference(geoms, union)
     is_point = shapely.get_type_id(geoms) == 0
-    bad = np.where(is_point, ~shapely.covers(union, geoms), shapely.area(outside) > params.tolerance_m2)
+    bad = np.where(is_point, ~shapely.covers(union, geoms),
+                   np.round(shapely.area(outside), 1) > params.tolerance_m2)  # as printed: 0.1 m²
     findings = []
     for i in np.flatnonzero(bad):
         pid = plots["plot_id"].iloc[i]
@@ -128,7 +129,7 @@ def plots_inside_zones(rule, params: InsideParams, ctx: Context) -> list[Finding
             vi, en, measured = "nằm ngoài", "lies outside", None
         else:
             m2 = float(shapely.area(outside[i]))
-            vi, en, measured = f"có {num_vi(m2, 0)} m² nằm ngoài", f"has {num_en(m2, 0)} m² outside", round(m2, 1)
+            vi, en, measured = f"có {num_vi(m2, 1)} m² nằm ngoài", f"has {num_en(m2, 1)} m² outside", round(m2, 1)
         findings.append(Finding(rule.id, False, (pid,), measured, "m²", "0 m²",
                                 f"Thửa '{pid}' {vi} các vùng trồng sầu riêng",
                                 f"Plot '{pid}' {en} the durian zones", outside[i] if not is_point[i] else geoms[i]))
@@ -153,9 +154,9 @@ def plots_no_overlap(rule, params: OverlapParams, ctx: Context) -> list[Finding]
     ids = plots["plot_id"].to_numpy()
     return [Finding(rule.id, False, (ids[left[k]], ids[right[k]]), round(float(areas[k]), 1), "m²",
                     f"≤ {num_en(params.tolerance_m2, 0)} m²",
-                    f"Thửa '{ids[left[k]]}' chồng lấn thửa '{ids[right[k]]}' {num_vi(areas[k], 0)} m²",
-                    f"Plot '{ids[left[k]]}' overlaps plot '{ids[right[k]]}' by {num_en(areas[k], 0)} m²",
-                    overlaps[k]) for k in np.flatnonzero(areas > params.tolerance_m2)]
+                    f"Thửa '{ids[left[k]]}' chồng lấn thửa '{ids[right[k]]}' {num_vi(areas[k], 1)} m²",
+                    f"Plot '{ids[left[k]]}' overlaps plot '{ids[right[k]]}' by {num_en(areas[k], 1)} m²",
+                    overlaps[k]) for k in np.flatnonzero(np.round(areas, 1) > params.tolerance_m2)]
 
 
 class CodeAreaParams(Strict):
@@ -171,7 +172,7 @@ def code_min_area(rule, params: CodeAreaParams, ctx: Context) -> list[Finding]:
     findings = []
     for code, group in valid_codes(plots, ctx.on):
         ha = float(group["area_ha"].sum())
-        if ha < params.min_ha:
+        if at_shown(ha, "ha") < params.min_ha:  # as printed: 0.01 ha
             findings.append(Finding(
                 rule.id, False, (code,), round(ha, 4), "ha", f"≥ {bound(params.min_ha, 'vi')} ha",
                 f"Mã '{code}': {num_vi(ha, 2)} ha ({len(group)} thửa), dưới mức tối thiểu "

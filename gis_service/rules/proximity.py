@@ -6,8 +6,7 @@ import shapely
 from shapely.geometry import LineString
 
 from ..config import Strict
-from ..l10n import bound
-from . import Context, Finding, fmt, register
+from . import Context, Finding, at_shown, bound, register, shown
 
 
 class TouchParams(Strict):
@@ -25,13 +24,13 @@ def touches_layer(rule, params: TouchParams, ctx: Context) -> list[Finding]:
     lengths = shapely.length(shared)
     findings = []
     for zid, geom, part, length in zip(zones["id"], zones.geometry.values, shared, lengths):
-        passed = bool(length >= params.min_length_m)
+        passed = bool(at_shown(length, "m") >= params.min_length_m)
         findings.append(Finding(
             rule.id, passed, (zid,), round(float(length), 1), "m",
             f"≥ {bound(params.min_length_m, 'vi')} m",
-            f"Vùng '{zid}' giáp {ctx.layer(params.layer, 'vi')} dọc {fmt(length, 0, 'vi')} m "
+            f"Vùng '{zid}' giáp {ctx.layer(params.layer, 'vi')} dọc {shown(length, 'm', 'vi')} "
             f"({'đạt' if passed else 'chưa đạt'} ≥ {bound(params.min_length_m, 'vi')} m)",
-            f"Zone '{zid}' borders {ctx.layer(params.layer, 'en')} along {fmt(length, 0)} m "
+            f"Zone '{zid}' borders {ctx.layer(params.layer, 'en')} along {shown(length, 'm')} "
             f"({'meets' if passed else 'short of'} ≥ {bound(params.min_length_m, 'en')} m)",
             None if passed else (part if not part.is_empty else geom.boundary)))
     return findings
@@ -63,7 +62,8 @@ def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: boo
     dists = shapely.distance(geoms, other)
     findings, too_near = [], None
     for zid, geom, dist in zip(zones["id"], geoms, dists):
-        passed = bool(dist <= limit if within else dist >= limit)
+        measured = at_shown(dist, "m")
+        passed = bool(measured <= limit if within else measured >= limit)
         where = None
         if not passed and within:  # the way to the layer
             where = shapely.shortest_line(geom, other)
@@ -72,8 +72,8 @@ def _distance_findings(rule, layer: str, limit: float, ctx: Context, within: boo
             where = geom.intersection(too_near)
         findings.append(Finding(
             rule.id, passed, (zid,), round(float(dist), 1), "m", target,
-            f"Vùng '{zid}' cách {ctx.layer(layer, 'vi')} {fmt(dist, 0, 'vi')} m (yêu cầu {target})",
-            f"Zone '{zid}' is {fmt(dist, 0)} m from {ctx.layer(layer, 'en')} (required {target_en})", where))
+            f"Vùng '{zid}' cách {ctx.layer(layer, 'vi')} {shown(dist, 'm', 'vi')} (yêu cầu {target})",
+            f"Zone '{zid}' is {shown(dist, 'm')} from {ctx.layer(layer, 'en')} (required {target_en})", where))
     return findings
 
 
@@ -117,10 +117,10 @@ def contains_point(rule, params: ContainsParams, ctx: Context) -> list[Finding]:
                         f"No zone of kind {', '.join(ctx.kind(k, 'en') for k in kinds)}")]
     dists = shapely.distance(zones.geometry.values, points)
     dist = float(dists.min())
-    passed = dist <= params.max_distance_m
+    passed = at_shown(dist, "m") <= params.max_distance_m
     return [Finding(
         rule.id, passed, tuple(zones["id"]), round(dist, 1), "m", target,
-        f"{ctx.layer(params.layer, 'vi')}: cách vùng {fmt(dist, 0, 'vi')} m"
+        f"{ctx.layer(params.layer, 'vi')}: cách vùng {shown(dist, 'm', 'vi')}"
         + (" (nằm trong vùng)" if dist == 0 else ""),
-        f"{ctx.layer(params.layer, 'en')}: {fmt(dist, 0)} m from the zone" + (" (inside it)" if dist == 0 else ""),
+        f"{ctx.layer(params.layer, 'en')}: {shown(dist, 'm')} from the zone" + (" (inside it)" if dist == 0 else ""),
         None if passed else shapely.shortest_line(zones.geometry.values[dists.argmin()], points))]

@@ -12,7 +12,7 @@ from ..config import Strict
 from ..errors import InputError
 from ..raster import Raster, class_share, maximum, weighted_mean, zone_cells
 from ..vnfmt import num_en, num_vi, percent_target
-from . import Context, Finding, register
+from . import Context, Finding, at_shown, register
 
 
 class ClassShareParams(Strict):
@@ -32,7 +32,7 @@ def raster_class_share(rule, params: ClassShareParams, ctx: Context) -> list[Fin
     findings = []
     for cells, geom in zip(zone_cells(raster, zones[["id", "geometry"]]), zones.geometry.values):
         pct = 100.0 * class_share(cells, values)
-        passed = bool(pct >= params.min_percent - 1e-4)  # slack for float32 coverage, far below what is shown
+        passed = bool(at_shown(pct, "%") >= params.min_percent)  # as printed: 0.1 %
         nodata_vi = f"; không có dữ liệu {num_vi(100 * cells.nodata_share)} %" if cells.nodata_share > 1e-4 else ""
         nodata_en = f"; no data {num_en(100 * cells.nodata_share)} %" if cells.nodata_share > 1e-4 else ""
         findings.append(Finding(
@@ -64,7 +64,7 @@ def raster_stat(rule, params: StatParams, ctx: Context) -> list[Finding]:
     findings = []
     for cells, geom in zip(zone_cells(raster, zones[["id", "geometry"]]), zones.geometry.values):
         value = measure(cells)
-        passed = bool(value <= params.max_value + 1e-9)
+        passed = bool(at_shown(value, unit) <= params.max_value)  # as printed: one decimal
         findings.append(Finding(
             rule.id, passed, (cells.zone_id,), round(value, 3), unit, f"≤ {num_en(params.max_value)}{sep}{unit}",
             f"Vùng '{cells.zone_id}': {title_vi.lower()} {what_vi} {num_vi(value)}{sep}{unit}, "

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask
 
-from ..errors import InputError, NotFound, Unauthorized
 from ..l10n import jinja_filters
 from ..settings import PROJECT_ROOT, Settings
 from ..store import open_store
-
-#: one mapping from exception type to HTTP status: deep code raises, one handler answers
-HTTP_STATUS = {InputError: 400, Unauthorized: 401, NotFound: 404, RequestEntityTooLarge: 413}
+from . import errors, headers
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -24,8 +20,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False  # JSON answers in UTF-8: "Nghĩa Trung", not "Ngh\u0129a Trung"
     app.jinja_env.filters.update(jinja_filters())  # numbers, dates, statuses: gis_service.l10n
 
-    for exc_type, status in HTTP_STATUS.items():
-        app.register_error_handler(exc_type, _json_error(status))
+    errors.register(app)   # one handler: deep code raises, the status comes from one mapping
+    headers.register(app)  # security headers and the time limit on every request
 
     from . import auth
     auth.init_app(app)  # session cookie, CSRF on every form, planner sign-in
@@ -50,14 +46,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     from . import rasters
     app.register_blueprint(rasters.bp)
     return app
-
-
-def _json_error(status: int):
-    def handler(err):
-        message = str(err)
-        if isinstance(err, RequestEntityTooLarge):
-            limit = current_app.config["MAX_CONTENT_LENGTH"]
-            message = (f"Tệp tải lên vượt giới hạn {limit:,} byte / "
-                       f"the upload is larger than the limit of {limit:,} bytes")
-        return jsonify({"error": message, "status": status}), status
-    return handler

@@ -41,7 +41,7 @@ def targets_chart(rows: list[TargetRow], *, width: int = 900, bar_h: int = 34, f
         parts.append(f'<text x="{label_w - 8}" y="{y + bar_h / 2 + font}" text-anchor="end" '
                      f'font-size="{font - 3}" fill="#555">{escape(_short(r.subject_en))}</text>')
         parts.append(f'<text x="{x(r.measured_ha) + 6:.1f}" y="{y + bar_h / 2 + 5}" fill="{colour}" '
-                     f'font-weight="700">{escape(number(r.measured_ha, 1))} ha</text>')
+                     f'font-weight="700">{escape(number(r.measured_ha, 2))} ha</text>')
         parts.append(f'<text x="{label_w}" y="{y + bar_h + 16}" font-size="{font - 2}" fill="#333">'
                      f'Chỉ tiêu / Target {escape(r.target)} — {verdict(r.passed)}</text>')
     axis_y = height - 12

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, request
 from ..edgematch import DEFAULT_TOLERANCE_M, NeighbourMatch, edgematch_store, pieces_frame
 from ..ogcapi.collections import collection
 from ..validate import BOUNDARY_LAYER
-from . import foliummap
+from .pagegeo import to_page_lonlat
 from .appdata import cached, public_version, published, store
 
 bp = Blueprint("chiase", __name__)
@@ -60,4 +60,4 @@ def _page_data(view) -> dict:
 
 
 def _geojson(frame: gpd.GeoDataFrame) -> dict:
-    return json.loads(foliummap.to_page_lonlat(frame).to_json(drop_id=True))
+    return json.loads(to_page_lonlat(frame).to_json(drop_id=True))

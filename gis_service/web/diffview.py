@@ -4,14 +4,13 @@ drawn by web/static/js/versionmap.js). No Flask here."""
 
 from __future__ import annotations
 
-import json
 
 import geopandas as gpd
 
 from ..diff import RuleChange, VersionDiff, ZoneChange
 from ..plan import Plan
 from ..versions import STATUS
-from . import foliummap
+from . import pagegeo
 from .vi import FIELD_NAMES, signed_ha
 
 CHANGE_WORDS = {"added": ("Vùng mới", "New zone"), "removed": ("Vùng bị bỏ", "Zone removed"),
@@ -122,11 +121,10 @@ def _changed(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
 def _geojson(frame: gpd.GeoDataFrame) -> dict:
     if not len(frame):
         return {"type": "FeatureCollection", "features": []}
-    return json.loads(foliummap.to_page_lonlat(frame).to_json(drop_id=True))
+    return pagegeo.geojson(frame)
 
 
 def _bounds(frame: gpd.GeoDataFrame | None) -> list[list[float]] | None:
     if frame is None or not len(frame):
         return None
-    minx, miny, maxx, maxy = frame.to_crs(foliummap.WGS84).total_bounds
-    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+    return pagegeo.bounds_latlng(frame)

@@ -3,11 +3,7 @@ about 0.1 m) and the zone and target summaries. No Flask here."""
 
 from __future__ import annotations
 
-import json
-
-import geopandas as gpd
-
-from . import foliummap
+from .pagegeo import geojson
 from .plandata import ILLUSTRATIVE_MARK, PlanData
 from .styles import POINT_LAYERS, display_styles
 
@@ -16,7 +12,7 @@ CONTEXT = ("commune_boundary", "thac_mo_lake", "residential", "road_ql14", "comm
 
 def display_payload(data: PlanData) -> dict:
     zones = data.zones[["id", "geometry"]]
-    layers = {name: _geojson(data.layer(name)[["geometry"]]) for name in CONTEXT
+    layers = {name: geojson(data.layer(name)[["geometry"]]) for name in CONTEXT
               if name in data.store.layer_names()}
     report = data.report
     return {
@@ -30,24 +26,20 @@ def display_payload(data: PlanData) -> dict:
         "illustrative": {name: data.is_illustrative(name) for name in (*CONTEXT, "zones")},
         "attribution": data.attribution,
         "styles": display_styles(), "point_colours": POINT_LAYERS,
-        "zones_geojson": _geojson(zones),
+        "zones_geojson": geojson(zones),
         "layers": layers,
         "zones": [{"id": z.id, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,
                    "kind_en": z.kind_en, "landuse": z.landuse, "color": z.color,
                    "area_ha": round(z.area_ha, 1), "illustrative": z.illustrative, "passed": z.passed,
                    "target": None if z.kind_target is None else {
-                       "target": z.kind_target.target, "measured_ha": round(z.kind_target.measured_ha, 1),
+                       "target": z.kind_target.target, "measured_ha": round(z.kind_target.measured_ha, 2),
                        "passed": z.kind_target.passed},
                    "failed_rules": [{"rule_id": r["rule_id"], "title_vi": r["title_vi"],
                                      "title_en": r["title_en"]} for r in z.rules if not r["passed"]]}
                   for z in data.zone_summaries],
         "targets": [{"rule_id": t.rule_id, "subject_vi": t.subject_vi, "subject_en": t.subject_en,
-                     "measured_ha": round(t.measured_ha, 1), "target": t.target, "passed": t.passed}
+                     "measured_ha": round(t.measured_ha, 2), "target": t.target, "passed": t.passed}
                     for t in data.targets],
         "sources": [{"title_vi": c["title_vi"], "title_en": c["title_en"], "source": c["source"],
                      "illustrative": bool(c["illustrative"])} for c in data.catalog.to_dict("records")],
     }
-
-
-def _geojson(frame: gpd.GeoDataFrame) -> dict:
-    return json.loads(foliummap.to_page_lonlat(frame).to_json(drop_id=True))

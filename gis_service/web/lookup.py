@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import shapely
 
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
+from ..crsdomain import check_box
 from ..errors import InputError
-from ..versions import Provenance
-from .plandata import PlanData, ZoneSummary
+from .plandata import PlanData, provenance_json
 
 
 
@@ -26,8 +26,10 @@ class LookupPoint:
     crs: str  # EPSG:4326 (x = lon, y = lat) or a VN-2000 TM-3 zone
 
 
-def parse_lookup(args) -> LookupPoint:
-    """Parse query parameters: lon & lat, or x & y with an optional crs (default EPSG:5899)."""
+def parse_lookup(args, plan_crs: str = DONG_NAI_TM3) -> LookupPoint:
+    """Parse query parameters: lon & lat, or x & y with an optional crs (default EPSG:5899).
+    The point must lie where the plan's CRS is defined (its area of use): a point in another
+    continent has no VN-2000 coordinates to look up."""
     has_lonlat = "lon" in args or "lat" in args
     has_xy = "x" in args or "y" in args
     if has_lonlat and has_xy:
@@ -38,18 +40,18 @@ def parse_lookup(args) -> LookupPoint:
             raise InputError(f"longitude {lon} is outside −180…180", field="lon")
         if not -90 <= lat <= 90:
             raise InputError(f"latitude {lat} is outside −90…90", field="lat")
+        check_box((lon, lat, lon, lat), plan_crs, field="lon", order="lonlat")
         return LookupPoint(lon, lat, WGS84)
     if has_xy:
         crs = (args.get("crs") or DONG_NAI_TM3).strip().upper()
         if crs not in PLAN_CRSS:
-            raise InputError(f"crs must be one of {', '.join(PLAN_CRSS)} for x/y, got {crs!r}",
+            raise InputError(f"crs must be one of {', '.join(PLAN_CRSS)} for x/y, got {crs[:40]!r}",
                              field="crs")
         x, y = _number(args, "x"), _number(args, "y")
         if x > 1_000_000 and y < 1_000_000:
             raise InputError(f"x={x} looks like a northing and y={y} like an easting: x is the "
                              "easting (E), y the northing (N); swap them", field="x")
-        if not 0 < x < 1_000_000 or not 0 < y < 10_000_000:
-            raise InputError(f"x={x}, y={y} are not VN-2000 TM-3 coordinates in metres", field="x")
+        check_box((x, y, x, y), crs, field="x", order="xy")
         return LookupPoint(x, y, crs)
     raise InputError("give lon and lat (WGS 84), or x and y (VN-2000, crs EPSG:5899 or EPSG:9212)",
                      field="lon")
@@ -62,9 +64,9 @@ def _number(args, name: str) -> float:
     try:
         value = float(str(raw).replace(",", "."))
     except ValueError:
-        raise InputError(f"must be a number, got {raw!r}", field=name) from None
+        raise InputError(f"must be a number, got {str(raw)[:40]!r}", field=name) from None
     if not math.isfinite(value):
-        raise InputError(f"must be a finite number, got {raw!r}", field=name)
+        raise InputError(f"must be a finite number, got {str(raw)[:40]!r}", field=name)
     return value
 
 
@@ -79,7 +81,7 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
     zones = data.zones
     hits = [str(i) for i in zones["id"][shapely.covers(zones.geometry.values, where)]]
     inside = bool(data.boundary.covers(where))
-    found = [_zone_json(data.zone(i)) for i in hits]
+    found = [data.zone(i).to_json() for i in hits]
     if inside and not found:
         spec = data.plan.remaining
         found = [{"id": None, "kind": "remaining", "name_vi": spec.name_vi, "name_en": spec.name_en,
@@ -96,26 +98,6 @@ def lookup(data: PlanData, point: LookupPoint) -> dict:
         "message_vi": _message_vi(inside, found),
         "message_en": _message_en(inside, found),
     }
-
-
-def _zone_json(z: ZoneSummary) -> dict:
-    target = z.kind_target
-    return {
-        "id": z.id, "kind": z.kind, "kind_vi": z.kind_vi, "kind_en": z.kind_en,
-        "name_vi": z.name_vi, "name_en": z.name_en, "landuse": z.landuse, "status": z.status,
-        "area_ha": round(z.area_ha, 4), "geodesic_ha": round(z.geodesic_ha, 4),
-        "kind_target": None if target is None else {
-            "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
-            "target": target.target, "passed": target.passed},
-        "rules": z.rules, "passed": z.passed, "illustrative": z.illustrative,
-        "provenance": provenance_json(z.provenance),
-    }
-
-
-def provenance_json(p: Provenance) -> dict:
-    """Where the answer comes from: version, source file and checksum, status and decision."""
-    return {**p.as_properties(), "status_vi": p.status_vi, "status_en": p.status_en,
-            "illustrative": p.illustrative}
 
 
 def _message_vi(inside: bool, found: list) -> str:

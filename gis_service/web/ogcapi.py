@@ -14,6 +14,7 @@ from ..ogcapi.openapi import openapi
 from ..ogcapi.query import (DOCUMENT_PARAMETERS, ITEM_PARAMETERS, parse_crs, parse_items_query,
                             refuse_unknown)
 from .appdata import cached, public_version, published
+from .errors import prefers_html
 from .ogcapi_html import render_html
 
 bp = Blueprint("ogcapi", __name__, url_prefix="/ogcapi")
@@ -28,13 +29,9 @@ def _base() -> str:
 
 def _wants_html() -> bool:
     f = request.args.get("f")
-    if f:
-        if f not in ("json", "html"):
-            raise InputError(f"unsupported format {f!r}; use json or html", field="f")
-        return f == "html"
-    best = request.accept_mimetypes.best_match(
-        [documents.JSON, documents.GEOJSON, documents.HTML], default=documents.JSON)
-    return best == documents.HTML
+    if f and f not in ("json", "html"):
+        raise InputError(f"unsupported format {f[:40]!r}; use json or html", field="f")
+    return prefers_html()
 
 
 def _kept(key: str, version: int, build) -> dict:

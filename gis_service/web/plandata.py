@@ -20,6 +20,7 @@ from ..store import CATALOG_TABLE, Store, StoreView, Version
 from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, load_report,
                         plan_source_of)
 from ..versions import Provenance, zones_provenance
+from .vi import decision_en, decision_vi
 
 
 
@@ -52,6 +53,34 @@ class ZoneSummary:
     @property
     def status_en(self) -> str:
         return status_name(self.status, "en")
+
+    def to_json(self) -> dict:
+        """The zone as the lookup and the planner map's popups give it (plain JSON: the page
+        sets every text as text); the hectares also written as the report writes them."""
+        target = self.kind_target
+        return {
+            "id": self.id, "kind": self.kind, "kind_vi": self.kind_vi, "kind_en": self.kind_en,
+            "name_vi": self.name_vi, "name_en": self.name_en, "landuse": self.landuse,
+            "status": self.status, "status_text": f"{self.status_vi} / {self.status_en}",
+            "color": self.color,
+            "area_ha": round(self.area_ha, 4), "geodesic_ha": round(self.geodesic_ha, 4),
+            "area_text": ha(self.area_ha, 2), "geodesic_text": ha(self.geodesic_ha, 2),
+            "kind_target": None if target is None else {
+                "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
+                "measured_text": ha(target.measured_ha, 2), "target": target.target,
+                "passed": target.passed},
+            "rules": self.rules, "passed": self.passed, "illustrative": self.illustrative,
+            "provenance": provenance_json(self.provenance),
+        }
+
+
+def provenance_json(p: Provenance) -> dict:
+    """Where the answer comes from: version, source file and checksum, status and decision (its
+    words in both languages, for a page that sets them as text)."""
+    approved = p.status == "approved"
+    return {**p.as_properties(), "status_vi": p.status_vi, "status_en": p.status_en,
+            "illustrative": p.illustrative, "decision_vi": decision_vi(p) if approved else "",
+            "decision_en": decision_en(p) if approved else ""}
 
 
 @dataclass

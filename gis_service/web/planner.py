@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from markupsafe import Markup
 
-from .appdata import cached, page_version, plan_data, public_version
+from .appdata import cached, page_version, plan_data, public_version, store
 from .lookup import lookup, parse_lookup
-from .plannermap import ACCOUNT_SLOT, planner_map_html
+from .plannermap import ACCOUNT_SLOT, planner_page_context
+from .versionstate import version_state
 
 bp = Blueprint("planner", __name__)
 
@@ -16,16 +18,22 @@ def planner_map():
     # the whole page derives from the store: built once per store version, not per request;
     # only the sign-in state (and the planner's links) is this request's own
     version = page_version()
-    html = cached("planner_html", version, lambda: planner_map_html(
-        plan_data(version), tiles_url=current_app.config["SETTINGS"].tiles_url))
+    html = cached("planner_html", version, lambda: _page(version))
     html = html.replace(ACCOUNT_SLOT, render_template("_map_account.html"), 1)
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _page(version) -> str:
+    data = plan_data(version)
+    context = planner_page_context(data, current_app.config["SETTINGS"].tiles_url)
+    context["account_slot"] = Markup(context["account_slot"])  # our own marker, replaced per request
+    return render_template("planner.html", vstate=version_state(store(), data.version), **context)
 
 
 @bp.get("/lookup")
 def lookup_point():
     """The public (approved) version; ``version=N`` a version this visitor may see (planner.js
     names the version its map shows)."""
-    point = parse_lookup(request.args)
     version = page_version() if request.args.get("version") else public_version()
-    return jsonify(lookup(plan_data(version), point))
+    data = plan_data(version)
+    return jsonify(lookup(data, parse_lookup(request.args, data.plan.crs)))

@@ -1,257 +1,164 @@
-"""The planner map: every layer of the store, zones coloured by kind, violations highlighted,
-a legend, the illustrative mark and the attribution; click for a lookup (planner.js)."""
+"""The planner map's data: every layer of the store (zones coloured by kind, the durian plots by
+their code status, the rasters as image overlays, violations on top) as GeoJSON with the facts
+each popup and tooltip shows, plus the legend rows. Plain JSON: web/static/js/planner.js draws it
+with the vendored Leaflet and sets every text as text, so a zone id or name holding markup stays
+text. The page around it is web/templates/planner.html."""
 
 from __future__ import annotations
 
-import json
-
-import folium
-from branca.element import MacroElement
-from jinja2 import Template
-from markupsafe import escape
+import math
 
 from ..catalog import ILLUSTRATIVE_MARK_VI
-from ..l10n import number
-from .foliummap import add_gdf_layer, add_html, offline_map, render_page
-from ..versions import Provenance
-from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary, ha, verdict
-from .registerdata import register_view
-from .registermap import PlotsInit, add_plots_layer, add_raster_overlays, legend_rows
+from ..register import STATUSES
+from ..rules import shown
+from .pagegeo import bounds_latlng, geojson
+from .plandata import ILLUSTRATIVE_MARK, PlanData
+from .registerdata import RegisterView, plot_popup_rows, raster_images, register_view
 from .styles import CONTEXT_STYLES, POINT_LAYERS
-from .versionstate import VersionState, version_state
-from .vi import decision_en, decision_vi
 
 VIOLATION_STYLE = {"color": "#d7000f", "weight": 4, "dashArray": "8 5", "fillColor": "#ff2a2a",
                    "fillOpacity": 0.35, "opacity": 1}
-#: drawing order, bottom to top; zones and violations are added in between
+ZONE_STYLE = {"color": "#333333", "weight": 1.5, "fillOpacity": 0.8}
+PLOT_STYLE = {"color": "#222222", "weight": 0.8, "fillOpacity": 0.9}
+HIGHLIGHT = {"weight": 4, "color": "#000000"}
+VIOLATIONS_TITLE = ("⚠ Vi phạm quy tắc", "Rule violations")
+RASTER_OPACITY = 0.7
+#: drawing order, bottom to top; rasters, zones, plots and violations are added in between
 BASE_ORDER = ["communes", "neighbours", "remaining_land"]
 #: context layers the legend explains besides the zone kinds
 LEGEND_CONTEXT = ("thac_mo_lake", "residential", "road_ql14", "commune_boundary")
 TOP_ORDER = ["thac_mo_lake", "residential", "road_ql14", "thac_mo_dam", "commune_seat",
              "commune_boundary"]
-
-
-def planner_map_html(data: PlanData, *, tiles_url: str = "") -> str:
-    boundary = data.layer("commune_boundary").to_crs("EPSG:4326")
-    m = offline_map(tuple(boundary.total_bounds), tiles_url=tiles_url or None,
-                    title="Bản đồ quy hoạch xã Nghĩa Trung / Nghĩa Trung zoning map")
-    names = set(data.store.layer_names())
-    for name in BASE_ORDER:
-        if name in names:
-            _context_layer(m, data, name)
-    rasters = add_raster_overlays(m, data)
-    zones_layer = _zones_layer(m, data)
-    register = register_view(data)
-    plots_layer = add_plots_layer(m, data, register) if register is not None else None
-    for name in TOP_ORDER:
-        if name in names:
-            _context_layer(m, data, name)
-    violations_layer = _violations_layer(m, data)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    add_html(m, '<link rel="stylesheet" href="/static/css/planner.css">'
-                '<script src="/static/js/common.js"></script><script src="/static/js/planner.js"></script>'
-                '<script src="/static/js/plots.js"></script>', where="header", name="planner_assets")
-    add_html(m, _chrome_html(data, legend_rows(data, register, rasters)), name="planner_chrome")
-    PlannerInit(m, zones_layer, violations_layer,
-                {"lookupUrl": "/lookup", "version": data.version, "illustrativeMark": ILLUSTRATIVE_MARK})
-    if plots_layer is not None:
-        PlotsInit(m, plots_layer, {})
-    return render_page(m)
-
-
-def layer_label(data: PlanData, name: str) -> str:
-    vi, en = data.layer_title(name)
-    mark = f' <b class="mh">{ILLUSTRATIVE_MARK}</b>' if data.is_illustrative(name) else ""
-    return f"{escape(vi)} <small>/ {escape(en)}</small>{mark}"
-
-
-def _context_layer(m, data: PlanData, name: str, show: bool = True):
-    frame = data.layer(name)
-    vi, en = data.layer_title(name)
-    mark = f"<br><b class=\"mh\">{ILLUSTRATIVE_MARK}</b>" if data.is_illustrative(name) else ""
-    label_col = next((c for c in ("name_vi", "name") if c in frame.columns), None)
-    labels = frame[label_col].astype(str) if label_col else [vi] * len(frame)
-    frame = frame.assign(  # a new frame: the layer itself is shared by the requests
-        popup_html=[f"<div class=\"pp\"><b>{escape(label)}</b><br>{escape(vi)}<br><small>{escape(en)}"
-                    f"</small>{mark}</div>" for label in labels],
-        tooltip=list(labels))
-    marker = None
-    if name in POINT_LAYERS:
-        marker = folium.CircleMarker(radius=8, color="#ffffff", weight=2, fill=True,
-                                     fill_color=POINT_LAYERS[name], fill_opacity=1)
-    style = CONTEXT_STYLES.get(name, {"color": "#555", "weight": 1})
-    if name == "remaining_land":
-        style = dict(style, fillColor=data.plan.remaining.color)
-    return add_gdf_layer(m, frame[["popup_html", "tooltip", "geometry"]], name=layer_label(data, name),
-                         style=style, popup_field="popup_html", tooltip_field="tooltip",
-                         show=show, marker=marker)
-
-
-def _zones_layer(m, data: PlanData):
-    zones = data.zones.copy()
-    by_id = {z.id: z for z in data.zone_summaries}
-    zones["popup_html"] = [zone_popup(by_id[i], data) for i in zones["id"]]
-    zones["tooltip"] = [f"{i} · {by_id[i].name_vi}" for i in zones["id"]]
-    zones["color"] = [by_id[i].color for i in zones["id"]]
-    zones["zone_id"] = zones["id"]
-    colours = dict(zip(zones["id"], zones["color"]))
-
-    def style(feature):
-        return {"color": "#333333", "weight": 1.5, "fillOpacity": 0.8,
-                "fillColor": colours.get(feature["properties"]["zone_id"], "#cccccc")}
-
-    return add_gdf_layer(m, zones[["zone_id", "kind", "popup_html", "tooltip", "geometry"]],
-                         name=layer_label(data, "zones"), style=style,
-                         highlight={"weight": 4, "color": "#000000"},
-                         popup_field="popup_html", tooltip_field="tooltip")
-
-
-def _violations_layer(m, data: PlanData):
-    frame = data.violations()
-    frame["popup_html"] = [
-        f"<div class=\"pp viol\"><b>⚠ {escape(r.rule_id)} · Vi phạm / Violation</b><br>"
-        f"{escape(r.title_vi)}<br><small>{escape(r.title_en)}</small><hr>"
-        f"{escape(r.message_vi)}<br><small>{escape(r.message_en)}</small><br>"
-        f"Đo được / Measured: <b>{escape(number(r.measured, 1))}"
-        f" {escape(r.unit)}</b> · Chỉ tiêu / Target: <b>{escape(r.target)}</b></div>"
-        for r in frame.itertuples()]
-    frame["tooltip"] = [f"⚠ {r.rule_id}: {r.message_vi}" for r in frame.itertuples()]
-    frame = frame[["rule_id", "zone_ids", "popup_html", "tooltip", "geometry"]]
-    return add_gdf_layer(m, frame, name='<b class="viol-label">⚠ Vi phạm quy tắc / Rule violations</b>',
-                         style=VIOLATION_STYLE, popup_field="popup_html", tooltip_field="tooltip")
-
-
-def zone_popup(z: ZoneSummary, data: PlanData) -> str:
-    """A zone's popup: name, kind, land-use code, official area against the target, rules."""
-    t = z.kind_target
-    target = "Không có chỉ tiêu diện tích / No area target"
-    if t is not None:
-        target = (f"Chỉ tiêu {escape(t.rule_id)} / Target: <b>{escape(t.target)}</b> · "
-                  f"toàn loại / whole kind {escape(ha(t.measured_ha))} · "
-                  f"<b class=\"{'ok' if t.passed else 'ko'}\">{verdict(t.passed)}</b>")
-    rules = "".join(
-        f"<li class=\"{'ok' if r['passed'] else 'ko'}\">{'✓' if r['passed'] else '✗'} "
-        f"<b>{escape(r['rule_id'])}</b> {escape(r['title_vi'])} <small>/ {escape(r['title_en'])}</small></li>"
-        for r in z.rules)
-    mark = f"<div class=\"mh\">{ILLUSTRATIVE_MARK}</div>" if z.illustrative else ""
-    return (f"<div class=\"pp zone\" data-zone=\"{escape(z.id)}\">{mark}"
-            f"<b class=\"zname\">{escape(z.name_vi)}</b><br><small>{escape(z.name_en)}</small>"
-            f"<table><tr><th>Mã vùng / Zone</th><td>{escape(z.id)}</td></tr>"
-            f"<tr><th>Loại / Kind</th><td>{escape(z.kind_vi)}<br><small>{escape(z.kind_en)}</small></td></tr>"
-            f"<tr><th>Mã loại đất / Land-use code</th><td>{escape(z.landuse)}</td></tr>"
-            f"<tr><th>Diện tích / Area</th><td><b class=\"area\" data-ha=\"{z.area_ha:.4f}\">"
-            f"{escape(ha(z.area_ha, 2))}</b> (phẳng VN-2000 / planar, {escape(data.plan.crs)})<br>"
-            f"<small>trắc địa / geodesic {escape(ha(z.geodesic_ha, 2))}</small></td></tr>"
-            f"<tr><th>Chỉ tiêu / Target</th><td>{target}</td></tr>"
-            f"<tr><th>Trạng thái / Status</th><td>{escape(z.status_vi)} <small>/ {escape(z.status_en)}</small></td></tr>"
-            f"<tr><th>Nguồn / Provenance</th><td class=\"prov\">{provenance_html(z.provenance)}</td></tr></table>"
-            f"<ul class=\"rules\">{rules}</ul></div>")
-
-
-def provenance_html(p: Provenance) -> str:
-    """Where the zone comes from: the version shown, the file (and its checksum) that brought the
-    zones, the version's status and, when approved, the decision; the illustrative mark."""
-    source = (f"tệp / file <b>{escape(p.source_file)}</b>" + (f" · sha256 <code>{escape(p.source_sha256[:12])}…</code>"
-              if p.source_sha256 else "")) if p.source_file else ""
-    brought = f" (từ phiên bản / from version {p.zones_version})" if p.zones_version != p.version else ""
-    decision = ""
-    if p.status == "approved":
-        decision = f"<br>{escape(decision_vi(p))}<br><small>{escape(decision_en(p))}</small>"
-    mark = f"<br><b class=\"mh\">{ILLUSTRATIVE_MARK}</b>" if p.illustrative else ""
-    return (f"Phiên bản / version {p.version}{brought}<br>{source}<br>"
-            f"<b>{escape(p.status_vi)}</b> / {escape(p.status_en)}{decision}{mark}")
-
-
-def legend_html(data: PlanData, extra_rows: str = "") -> str:
-    kinds = [*data.plan.zone_kinds.values(), data.plan.remaining]
-    items = "".join(
-        f"<li><i style=\"background:{k.color}\"></i>{escape(k.name_vi)} <small>/ {escape(k.name_en)} "
-        f"({escape(', '.join(k.landuse))})</small></li>" for k in kinds)
-    extra = "<li><i class=\"sw-viol\"></i>Vi phạm quy tắc <small>/ Rule violation</small></li>"
-    extra += "".join(_legend_row(data, name) for name in LEGEND_CONTEXT if name in data.published)
-    extra += extra_rows
-    return (f"<div class=\"legend\" id=\"legend\"><b>Chú giải / Legend</b>"
-            f"<ul>{items}{extra}</ul><div class=\"src\">Màu theo bảng màu loại đất của bản đồ hiện trạng / "
-            f"quy hoạch sử dụng đất theo mã loại đất chính (gần đúng) / colours of each zone's main "
-            f"land-category code in the Vietnamese land-use map colour table (approximate)</div></div>")
-
-
-def _legend_row(data: PlanData, name: str) -> str:
-    """A legend row drawn from the layer's own map style and catalog title."""
-    style = CONTEXT_STYLES[name]
-    vi, en = data.layer_title(name)
-    shown = data.is_illustrative(name) and ILLUSTRATIVE_MARK_VI.lower() not in vi.lower()
-    mark = f" <b class=\"mh\">{ILLUSTRATIVE_MARK_VI.lower()}</b>" if shown else ""
-    if style.get("fill") is False or "fillColor" not in style:  # a line: the stroke colour
-        swatch = f"<i class=\"sw-line\" style=\"background:{style['color']}\"></i>"
-    else:
-        border = "dashed" if "dashArray" in style else "solid"
-        swatch = f"<i style=\"background:{style['fillColor']};border:1px {border} {style['color']}\"></i>"
-    return f"<li>{swatch}{escape(vi)} <small>/ {escape(en)}</small>{mark}</li>"
-
-
-def _chrome_html(data: PlanData, legend_extra: str = "") -> str:
-    """Title bar with the illustrative mark, legend, lookup panel, attribution."""
-    failed = len(data.report.failed_rules) if data.report else None
-    status = ("Chưa kiểm tra / Not validated" if failed is None else
-              f"{len(data.report.outcomes) - failed}/{len(data.report.outcomes)} quy tắc đạt / rules pass")
-    return (f"<header class=\"bar\"><span class=\"title\">{escape(data.plan.name_vi)}"
-            f"<small> / {escape(data.plan.name_en)}</small></span>"
-            f"<span class=\"mh big\" id=\"illustrative-banner\">{ILLUSTRATIVE_MARK}: dữ liệu quy hoạch "
-            f"là minh họa<span class=\"en\"> / the plan data are illustrative</span></span>"
-            f"<span class=\"status\">{escape(status)}</span>"
-            f"<nav><a href=\"/dashboard\">Bảng chỉ tiêu<span class=\"en\"> / Dashboard</span></a> · "
-            f"<a href=\"/report\">Báo cáo<span class=\"en\"> / Report</span></a> · "
-            f"<a href=\"/display\">Màn hình công khai<span class=\"en\"> / Public display</span></a> · "
-            f"<a href=\"/phien-ban\" id=\"versions-link\">Phiên bản<span class=\"en\"> / Versions</span></a>"
-            f"</nav></header>"
-            f"{version_strip(version_state(data.store.store, data.version))}"
-            f"{legend_html(data, legend_extra)}"
-            f"<div class=\"lookup-panel\" id=\"lookup\"><b>Tra cứu quy hoạch / Plan lookup</b>"
-            f"<div id=\"lookup-result\">Nhấp vào bản đồ để tra cứu / Click the map to look up a point"
-            f"</div></div>"
-            f"<div class=\"attrib\" id=\"attribution\">{escape(data.attribution)} · Dữ liệu xây dựng / "
-            f"data built {escape(data.built_at)}</div>")
-
-
 #: where each request puts its own sign-in state (the rest of the page is shared by everyone)
 ACCOUNT_SLOT = "<!--gis-service:account-->"
 
 
-def version_strip(state: VersionState) -> str:
-    """The strip under the title bar: which version this is (a banner for a draft or a superseded
-    version, with a link to the approved one; else its decision), and the sign-in slot."""
-    if state.banner:
-        approved = (f" · <a href=\"/?version={state.approved_version}\">Xem phiên bản đã phê duyệt "
-                    f"({state.approved_version})<span class=\"en2\"> / View the approved version</span></a>"
-                    if state.approved_version else
-                    " · Chưa có phiên bản nào được phê duyệt<span class=\"en2\"> / No version has been approved "
-                    "yet</span>")
-        text = (f"<strong>{escape(state.banner_vi)}</strong> <span class=\"en\">/ {escape(state.banner_en)}</span>"
-                f"{approved}")
-        kind = "draft" if state.is_draft else "superseded"
-    else:
-        text = (f"Phiên bản {state.number} đã phê duyệt theo <strong>{escape(state.decision_vi)}</strong>"
-                f"<span class=\"en2\"> / version {state.number}, approved by {escape(state.decision_en)}</span>")
-        kind = "approved"
-    return (f"<div class=\"vstrip vs-{kind}\" id=\"version-strip\"><span class=\"vinfo\" "
-            f"id=\"{'version-banner' if state.banner else 'decision'}\">{text}</span>"
-            f"<span class=\"vacct\">{ACCOUNT_SLOT}</span></div>")
+def planner_payload(data: PlanData, *, tiles_url: str = "", register: RegisterView | None = None) -> dict:
+    """Everything planner.js draws, in drawing order."""
+    names = set(data.store.layer_names())
+    layers = [context_layer(data, name) for name in BASE_ORDER if name in names]
+    layers.append(zones_layer(data))
+    if register is not None:
+        layers.append(plots_layer(data, register))
+    layers += [context_layer(data, name) for name in TOP_ORDER if name in names]
+    layers.append(violations_layer(data))
+    return {
+        "bounds": bounds_latlng(data.layer("commune_boundary")),
+        "tiles": {"url": tiles_url, "attribution": tiles_url} if tiles_url else None,
+        "lookupUrl": "/lookup", "version": data.version, "illustrativeMark": ILLUSTRATIVE_MARK,
+        "planCrs": data.plan.crs, "layers": layers, "rasters": rasters(data),
+    }
 
 
-class PlannerInit(MacroElement):
-    """Calls initPlanner (web/static/js/planner.js) once the map and its layers exist."""
+def _layer(data: PlanData, name: str, kind: str, style: dict, collection: dict,
+           title: tuple[str, str] | None = None) -> dict:
+    vi, en = title or data.layer_title(name)
+    return {"id": name, "kind": kind, "title_vi": vi, "title_en": en,
+            "illustrative": data.is_illustrative(name), "style": style,
+            "point_colour": POINT_LAYERS.get(name), "geojson": collection}
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        initPlanner({{ this.map.get_name() }}, {{ this.zones.get_name() }},
-                    {{ this.violations.get_name() }}, {{ this.options }});
-        {% endmacro %}
-    """)
 
-    def __init__(self, m, zones, violations, options: dict):
-        super().__init__()
-        self._name = "PlannerInit"
-        self.map, self.zones, self.violations = m, zones, violations
-        self.options = json.dumps(options, ensure_ascii=False)
-        m.add_child(self)
+def context_layer(data: PlanData, name: str) -> dict:
+    frame = data.layer(name)
+    label_col = next((c for c in ("name_vi", "name") if c in frame.columns), None)
+    vi, _ = data.layer_title(name)
+    labels = frame[label_col].astype(str).tolist() if label_col else [vi] * len(frame)
+    style = CONTEXT_STYLES.get(name, {"color": "#555", "weight": 1})
+    if name == "remaining_land":
+        style = dict(style, fillColor=data.plan.remaining.color)
+    return _layer(data, name, "context", style,
+                  geojson(frame[["geometry"]], [{"label": label} for label in labels]))
+
+
+def zones_layer(data: PlanData) -> dict:
+    zones = data.zones
+    by_id = {z.id: z for z in data.zone_summaries}
+    return _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": HIGHLIGHT},
+                  geojson(zones[["geometry"]], [by_id[i].to_json() for i in zones["id"]]))
+
+
+def plots_layer(data: PlanData, view: RegisterView) -> dict:
+    """The durian plots coloured by their code status on the report's reference date."""
+    plots = view.plots
+    facts = [{"plot_id": r.plot_id, "zone_id": r.zone_id or "—", "status": r.status,
+              "color": STATUSES[r.status][0], "rows": plot_popup_rows(r), "on_vi": view.on_vi,
+              "tooltip": f"{r.plot_id} · {STATUSES[r.status][1]} / {STATUSES[r.status][2]}"}
+             for r in plots.itertuples()]
+    layer = _layer(data, view.name, "plots", PLOT_STYLE | {"highlight": {"weight": 3, "color": "#000000"}},
+                   geojson(plots[["geometry"]], facts))
+    layer["illustrative"] = view.illustrative
+    return layer
+
+
+def violations_layer(data: PlanData) -> dict:
+    frame = data.violations()
+    facts = [{"rule_id": r.rule_id, "zone_ids": [z for z in (r.zone_ids or "").split(";") if z],
+              "title_vi": r.title_vi, "title_en": r.title_en,
+              "message_vi": r.message_vi, "message_en": r.message_en,
+              "measured_text": "—" if r.measured is None or math.isnan(r.measured) else shown(r.measured, r.unit, "vi"),
+              "target": r.target} for r in frame.itertuples()]
+    layer = _layer(data, "validation_findings", "violations", VIOLATION_STYLE,
+                   geojson(frame[["geometry"]], facts), title=VIOLATIONS_TITLE)
+    layer["illustrative"] = False
+    return layer
+
+
+def rasters(data: PlanData) -> list[dict]:
+    """Each raster as an image overlay served from this server (/rasters/<name>.png), off at
+    first: the layer list switches it on."""
+    out = []
+    for image in raster_images(data):
+        west, south, east, north = image.bounds
+        out.append({"name": image.name, "title_vi": image.entry.title_vi, "title_en": image.entry.title_en,
+                    "illustrative": image.entry.illustrative, "opacity": RASTER_OPACITY,
+                    "url": f"/rasters/{image.name}.png?v={image.sha256[:12]}",
+                    "bounds": [[south, west], [north, east]]})
+    return out
+
+
+def legend_rows(data: PlanData, view: RegisterView | None = None) -> list[dict]:
+    """The legend: each zone kind and the remaining land (fill colour), the violations, the
+    context layers from their own map style and catalog title, the plot statuses and each
+    raster's classes or colour ramp. Rows are data: the template sets them as text."""
+    kinds = [*data.plan.zone_kinds.values(), data.plan.remaining]
+    rows = [{"fill": k.color, "vi": k.name_vi, "en": f"{k.name_en} ({', '.join(k.landuse)})"}
+            for k in kinds]
+    rows.append({"swatch": "sw-viol", "vi": "Vi phạm quy tắc", "en": "Rule violation"})
+    rows += [_context_row(data, name) for name in LEGEND_CONTEXT if name in data.published]
+    if view is not None:
+        rows.append({"heading": True, "vi": "Thửa sầu riêng", "en": f"Durian plots ({view.on_vi})"})
+        rows += [{"fill": c, "vi": vi, "en": en, "cls": "lg-plot", "data": {"status": s}}
+                 for s, (c, vi, en) in STATUSES.items()]
+    for image in raster_images(data):
+        e = image.entry
+        rows.append({"heading": True, "vi": e.title_vi, "cls": "lg-raster", "data": {"raster": e.name},
+                     "en": f"{e.title_en}; bật trong danh sách lớp / switch on in the layer list",
+                     "mark": ILLUSTRATIVE_MARK if e.illustrative else ""})
+        items = ([(c.color, f"{c.code} {c.name_vi}", c.name_en) for c in e.classes] if e.kind == "classes"
+                 else [(s.color, s.label_vi, s.label_en) for s in e.ramp])
+        rows += [{"fill": c, "vi": vi, "en": en, "swatch": "sw-raster"} for c, vi, en in items]
+    return rows
+
+
+def _context_row(data: PlanData, name: str) -> dict:
+    style = CONTEXT_STYLES[name]
+    vi, en = data.layer_title(name)
+    shown_mark = data.is_illustrative(name) and ILLUSTRATIVE_MARK_VI.lower() not in vi.lower()
+    row = {"vi": vi, "en": en, "mark": ILLUSTRATIVE_MARK_VI.lower() if shown_mark else ""}
+    if style.get("fill") is False or "fillColor" not in style:  # a line: the stroke colour
+        return row | {"swatch": "sw-line", "fill": style["color"]}
+    return row | {"fill": style["fillColor"], "border": style["color"],
+                  "swatch": "sw-dashed" if "dashArray" in style else ""}
+
+
+def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
+    """What web/templates/planner.html needs besides the version strip's state."""
+    register = register_view(data)
+    report = data.report
+    status = ("Chưa kiểm tra / Not validated" if report is None else
+              f"{len(report.outcomes) - len(report.failed_rules)}/{len(report.outcomes)} "
+              "quy tắc đạt / rules pass")
+    return {"plan": data.plan, "status": status, "legend": legend_rows(data, register),
+            "illustrative_mark": ILLUSTRATIVE_MARK, "attribution": data.attribution,
+            "built_at": data.built_at, "account_slot": ACCOUNT_SLOT,
+            "payload": planner_payload(data, tiles_url=tiles_url, register=register)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from ..edgematch import edgematch_store, import_neighbour, report_text, summary_frame
 from ..errors import InputError
@@ -32,15 +32,17 @@ def _tolerance() -> float:
 
 @bp.get("/edgematch")
 def edgematch_map():
-    from .sharing_map import edgematch_page
+    from .sharing_map import edgematch_payload
 
+    tolerance = _tolerance()
     newest = store().at()  # boundaries are shared as they arrive, not with the plan's approval
-    results = edgematch_store(newest, _tolerance())
+    results = edgematch_store(newest, tolerance)
     layers = published(newest.version())
     boundary = collection(layers, "commune_boundary")
-    page = edgematch_page(results, boundary.read(), collection(layers, "neighbours").read(),
-                          f"{boundary.source} ({boundary.licence})")
-    return Response(page, mimetype="text/html")
+    return render_template("edgematch.html", results=results, tolerance=tolerance,
+                           attribution=f"{boundary.source} ({boundary.licence})",
+                           payload=edgematch_payload(results, boundary.read(),
+                                                     collection(layers, "neighbours").read()))
 
 
 @bp.get("/edgematch.json")
@@ -67,16 +69,17 @@ def upload_neighbour():
     if upload is None or not upload.filename:
         raise InputError("no file sent: use the form field 'file'", field="file")
     store = current_app.config["STORE"]
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="gis-upload-") as tmp:
-        path = save_upload(upload.read(), upload.filename, Path(tmp),
-                           EXPANSION_FACTOR * settings.upload_max_bytes)
+        path, label = save_upload(upload.read(), upload.filename, Path(tmp),
+                                  EXPANSION_FACTOR * settings.upload_max_bytes)
         added = import_neighbour(store, path, store.crs(BOUNDARY_LAYER),
                                  name=request.form.get("name") or None,
-                                 assume_crs=request.form.get("crs") or None,
-                                 display_name=Path(upload.filename).name, user=writer())
+                                 assume_crs=request.form.get("crs") or None, display_name=label,
+                                 notes=notes, source_file=Path(upload.filename).name, user=writer())
     names = list(added[added["source_file"] == Path(upload.filename).name]["name"])
     results = [r for r in edgematch_store(store.at()) if r.source.startswith("imported") and r.neighbour in names]
-    return jsonify({"imported": names, "edgematch": [r.summary() for r in results]}), 201
+    return jsonify({"imported": names, "notes": notes, "edgematch": [r.summary() for r in results]}), 201
 
 
 

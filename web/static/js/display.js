@@ -4,41 +4,48 @@
 "use strict";
 
 function verdict(passed) {
-  return passed ? "<span class='ok'>ĐẠT <span class='en'>/ PASS</span></span>"
-                : "<span class='ko'>KHÔNG ĐẠT <span class='en'>/ FAIL</span></span>";
+  return passed ? h("span", {class: "ok"}, "ĐẠT ", h("span", {class: "en"}, "/ PASS"))
+                : h("span", {class: "ko"}, "KHÔNG ĐẠT ", h("span", {class: "en"}, "/ FAIL"));
+}
+
+function en(text) {
+  return h("span", {class: "en"}, text);
 }
 
 function zoneSlide(z, data) {
-  var target = z.target ? "<div class='row'>Chỉ tiêu cả loại <span class='en'>/ whole-kind target</span>: <b>" +
-      escapeHtml(z.target.target) + "</b> · đo được / measured " + formatNumber(z.target.measured_ha, 1) + " ha · " +
-      verdict(z.target.passed) + "</div>" : "";
-  var failed = z.failed_rules.length ? "<div class='row ko'>Chưa đạt <span class='en'>/ not met</span>: " +
-      z.failed_rules.map(function (r) { return escapeHtml(r.rule_id) + " " + escapeHtml(r.title_vi); }).join("; ") + "</div>"
-    : "<div class='row'>Các quy tắc <span class='en'>/ rules</span>: " + verdict(true) + "</div>";
-  return (z.illustrative ? "<span class='mh'>" + escapeHtml(data.illustrative_mark) + "</span>" : "") +
-    "<h2>" + escapeHtml(z.name_vi) + "<span class='en'>" + escapeHtml(z.name_en) + "</span></h2>" +
-    "<div class='kind'><span class='swatch' style='background:" + escapeHtml(z.color) + "'></span>" + escapeHtml(z.kind_vi) +
-    " <span class='en'>/ " + escapeHtml(z.kind_en) + "</span></div>" +
-    "<div class='row'>Mã vùng <span class='en'>/ zone</span>: <b>" + escapeHtml(z.id) + "</b> · Mã loại đất " +
-    "<span class='en'>/ land-use code</span>: <b>" + escapeHtml(z.landuse) + "</b></div>" +
-    "<div class='big zone-area'>" + formatNumber(z.area_ha, 1) + " ha</div>" +
-    "<div class='row en'>diện tích phẳng VN-2000 (chính thức) / official planar area, " + escapeHtml(data.crs) + "</div>" +
-    target + failed;
+  var target = z.target ? h("div", {class: "row"}, "Chỉ tiêu cả loại ", en("/ whole-kind target"), ": ",
+      h("b", null, z.target.target), " · đo được / measured " + formatNumber(z.target.measured_ha, 2) + " ha · ",
+      verdict(z.target.passed)) : null;
+  var failed = z.failed_rules.length
+    ? h("div", {class: "row ko"}, "Chưa đạt ", en("/ not met"), ": ",
+        z.failed_rules.map(function (r) { return r.rule_id + " " + r.title_vi; }).join("; "))
+    : h("div", {class: "row"}, "Các quy tắc ", en("/ rules"), ": ", verdict(true));
+  var swatch = h("span", {class: "swatch"});
+  swatch.style.background = z.color;
+  return [z.illustrative ? h("span", {class: "mh"}, data.illustrative_mark) : null,
+    h("h2", null, z.name_vi, en(z.name_en)),
+    h("div", {class: "kind"}, swatch, z.kind_vi, " ", en("/ " + z.kind_en)),
+    h("div", {class: "row"}, "Mã vùng ", en("/ zone"), ": ", h("b", null, z.id), " · Mã loại đất ",
+      en("/ land-use code"), ": ", h("b", null, z.landuse)),
+    h("div", {class: "big zone-area"}, formatNumber(z.area_ha, 1) + " ha"),
+    h("div", {class: "row en"}, "diện tích phẳng VN-2000 (chính thức) / official planar area, " + data.crs),
+    target, failed];
 }
 
 function summarySlide(data) {
   var rows = data.targets.map(function (t) {
-    return "<tr><td>" + escapeHtml(t.subject_vi) + "<br><span class='en'>" + escapeHtml(t.subject_en) + "</span></td><td class='num'>" +
-      formatNumber(t.measured_ha, 1) + " ha</td><td class='num'>" + escapeHtml(t.target) + "</td><td>" + verdict(t.passed) + "</td></tr>";
-  }).join("");
-  var passed = data.rules_total - data.rules_failed;
-  return "<h2>Chỉ tiêu diện tích<span class='en'>Hectare targets</span></h2>" +
-    "<table><tr><th>Vùng <span class='en'>/ zone</span></th><th>Đo được <span class='en'>/ measured</span></th>" +
-    "<th>Chỉ tiêu <span class='en'>/ target</span></th><th></th></tr>" + rows + "</table>" +
-    "<div class='row'>Quy tắc đạt <span class='en'>/ rules met</span>: <b>" + passed + "/" + data.rules_total +
-    "</b></div><div class='row en'>" + escapeHtml(data.illustrative_mark) + ": " +
-    data.sources.filter(function (s) { return s.illustrative; }).map(function (s) { return escapeHtml(s.title_vi); }).join("; ") +
-    "</div>";
+    return h("tr", null, h("td", null, t.subject_vi, h("br"), en(t.subject_en)),
+      h("td", {class: "num"}, formatNumber(t.measured_ha, 2) + " ha"), h("td", {class: "num"}, t.target),
+      h("td", null, verdict(t.passed)));
+  });
+  var illustrative = data.sources.filter(function (s) { return s.illustrative; })
+    .map(function (s) { return s.title_vi; }).join("; ");
+  return [h("h2", null, "Chỉ tiêu diện tích", en("Hectare targets")),
+    h("table", null, h("tr", null, h("th", null, "Vùng ", en("/ zone")), h("th", null, "Đo được ", en("/ measured")),
+      h("th", null, "Chỉ tiêu ", en("/ target")), h("th")), rows),
+    h("div", {class: "row"}, "Quy tắc đạt ", en("/ rules met"), ": ",
+      h("b", null, (data.rules_total - data.rules_failed) + "/" + data.rules_total)),
+    h("div", {class: "row en"}, data.illustrative_mark + ": " + illustrative)];
 }
 
 function startDisplay(data, options) {
@@ -79,7 +86,8 @@ function startDisplay(data, options) {
                       fillOpacity: slide.zone ? (on ? 0.95 : 0.35) : 0.85});
       if (on) layer.bringToFront();
     });
-    panel.innerHTML = slide.zone ? zoneSlide(slide.zone, data) : summarySlide(data);
+    panel.replaceChildren();
+    appendTo(panel, slide.zone ? zoneSlide(slide.zone, data) : summarySlide(data));
     document.body.setAttribute("data-slide", slide.id);
     progress.style.transition = "none";
     progress.style.width = "0";
@@ -99,10 +107,7 @@ function startDisplay(data, options) {
   tick();
   setInterval(tick, 10000);
   watchServer(options.healthMs || 5000);
-  requestAnimationFrame(function () {
-    window.__readyAt = performance.now();
-    document.body.setAttribute("data-ready", "1");
-  });
+  markReady();
 }
 
 /* Poll /healthz: show a notice while the server is away, reload when it is back or when the
@@ -141,3 +146,6 @@ function watchServer(everyMs) {
   setInterval(poll, everyMs);
   poll();
 }
+
+startDisplay(readJson("payload"), {intervalMs: Number(document.body.dataset.intervalMs),
+                                   healthMs: Number(document.body.dataset.healthMs)});

@@ -2,7 +2,7 @@
    its popup, clear of the layer list. Plain Leaflet, no other library. */
 "use strict";
 
-function initPlots(map, plotsLayer, options) {
+function initPlots(map, plotsLayer) {
   var params = new URLSearchParams(window.location.search);
   var hash = new URLSearchParams(window.location.hash.replace(/^#/, ""));
   var wanted = params.get("plot") || hash.get("plot");
@@ -11,7 +11,7 @@ function initPlots(map, plotsLayer, options) {
     if (layer.feature.properties.plot_id !== wanted) return;
     var bounds = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]);
     map.fitBounds(bounds, {padding: [80, 80], maxZoom: 16, animate: false});
-    layer.fire("click", {latlng: bounds.getCenter()}, true);
+    layer.openPopup(bounds.getCenter());
     clearOfControls(map);
     document.body.setAttribute("data-focused-plot", wanted);
   });
