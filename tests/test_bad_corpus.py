@@ -232,9 +232,10 @@ def teardown_module() -> None:
     order = {c.name: i for i, c in enumerate(CASES)}
     paths = {c.name: c.path for c in CASES}
     for (name, how), o in sorted(_RESULTS.items(), key=lambda kv: (order.get(kv[0][0], len(order)), kv[0][1])):
-        message = " ".join(o.message.split("Bad input: ")[-1].split())
+        message = o.message.split("Bad input: ")[-1]
+        message = " ".join(message[message.find("Lưu ý / Note"):].split() if "Lưu ý" in message else message.split())
         message = re.sub(r"(?<=file )/\S+/", "", message)[:200].replace("|", "\\|")
-        lines.append(f"| {paths.get(name, name)} | {how} | {o.code} | {o.seconds:.2f} | {o.peak_mb:.0f} | {message} |")
+        lines.append(f"| {paths.get(name, name)} | {how} | {o.code} | {o.seconds:.2f} | {max(o.peak_mb, 0):.0f} | {message} |")
     ARTIFACT.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
