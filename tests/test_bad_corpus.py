@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import shapely
 
-from gis_service.settings import PROJECT_ROOT, Settings
+from gis_service.settings import PROJECT_ROOT
 
-from bad_corpus import BAD, Case, Outcome, run_build_case, run_cli_neighbour, run_web_neighbour, sha256
+from bad_corpus import BAD, Case, Outcome, run_build_case, run_cli_neighbour, run_web_neighbour
 
 SECONDS, MEGABYTES = 20.0, 300.0
 ARTIFACT = PROJECT_ROOT / "test-artifacts" / "bad_corpus.md"
