@@ -165,3 +165,19 @@ def test_edgematch_map_in_a_real_browser(page, live_server):
     assert "Chồng lấn với xã" in popup and "ha" in popup
     page.screenshot("edgematch-map")
     assert page.console_errors == [] and page.foreign_requests == []
+
+
+def test_edgematch_is_computed_once_per_version_at_the_default_tolerance(client, monkeypatch, bu_dang_shp_zip):
+    """A second of work per request that anyone may ask for: kept per version; a new version
+    (an upload) is computed anew; another tolerance is computed on request."""
+    from gis_service.web import sharing
+
+    calls = []
+    real = sharing.edgematch_store
+    monkeypatch.setattr(sharing, "edgematch_store", lambda *a, **kw: calls.append(a[1:]) or real(*a, **kw))
+    for path in ("/sharing/edgematch.json", "/sharing/edgematch.txt", "/sharing/edgematch"):
+        assert client.get(path).status_code == 200
+    assert len(calls) == 1
+    assert _post(client, bu_dang_shp_zip, "bu_dang.zip").status_code == 201
+    assert client.get("/sharing/edgematch.json").status_code == 200 and len(calls) == 3  # upload's own, then anew
+    assert client.get("/sharing/edgematch.json?tolerance=5").status_code == 200 and len(calls) == 4

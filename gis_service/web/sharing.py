@@ -8,19 +8,19 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from ..edgematch import edgematch_store, import_neighbour, report_text, summary_frame
+from ..edgematch import DEFAULT_TOLERANCE_M, edgematch_store, import_neighbour, report_text, summary_frame
 from ..errors import InputError
 from ..ogcapi.collections import collection
 from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
 from ..validate import BOUNDARY_LAYER
-from .appdata import published, store
+from .appdata import cached, published, store
 from .auth import writer
 
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
 
 
 def _tolerance() -> float:
-    raw = request.args.get("tolerance", "10")
+    raw = request.args.get("tolerance", f"{DEFAULT_TOLERANCE_M:g}")
     try:
         value = float(raw)
     except ValueError:
@@ -30,13 +30,23 @@ def _tolerance() -> float:
     return value
 
 
+def _matches(tolerance: float):
+    """The newest version's edge-matching (boundaries are shared as they arrive, not with the
+    plan's approval) and that version. At the default tolerance, what the pages and the data API
+    ask for, it is computed once per version (a second of work, which anonymous requests could
+    otherwise repeat at will); another tolerance is computed on request, within its time limit."""
+    newest = store().at()
+    if tolerance != DEFAULT_TOLERANCE_M:
+        return edgematch_store(newest, tolerance), newest
+    return cached("edgematch", newest.version(), lambda: edgematch_store(newest, tolerance)), newest
+
+
 @bp.get("/edgematch")
 def edgematch_map():
     from .sharing_map import edgematch_payload
 
     tolerance = _tolerance()
-    newest = store().at()  # boundaries are shared as they arrive, not with the plan's approval
-    results = edgematch_store(newest, tolerance)
+    results, newest = _matches(tolerance)
     layers = published(newest.version())
     boundary = collection(layers, "commune_boundary")
     return render_template("edgematch.html", results=results, tolerance=tolerance,
@@ -47,14 +57,14 @@ def edgematch_map():
 
 @bp.get("/edgematch.json")
 def edgematch_json():
-    results = edgematch_store(store().at(), _tolerance())
+    results, _ = _matches(_tolerance())
     return jsonify({"tolerance_m": results[0].tolerance_m,
                     "neighbours": summary_frame(results).to_dict("records")})
 
 
 @bp.get("/edgematch.txt")
 def edgematch_text():
-    text = report_text(edgematch_store(store().at(), _tolerance()))
+    text = report_text(_matches(_tolerance())[0])
     return Response(text + "\n", mimetype="text/plain")
 
 
