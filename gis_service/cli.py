@@ -76,9 +76,14 @@ def cmd_validate(args, settings: Settings) -> int:
         report = kept  # the same plan found the same on the same layers: no new version
         progress(f"Không thay đổi / Unchanged: version {view.version()}")
     else:
-        number = store.write(tables, WriteInfo("validate", _cli_user(), source.file, source.sha256,
-                                               args.message or "", report.pass_summary))
-        progress(f"Phiên bản mới / New version {number}")
+        with store.updating():
+            if store.version() != view.version():  # the report is about the version read
+                progress(f"Kho đã đổi sang phiên bản {store.version()} trong lúc kiểm tra: không ghi / "
+                         f"The store moved to version {store.version()} meanwhile: nothing written")
+            else:
+                number = store.write(tables, WriteInfo("validate", _cli_user(), source.file, source.sha256,
+                                                       args.message or "", report.pass_summary))
+                progress(f"Phiên bản mới / New version {number}")
     if args.violations:
         _write_frame(report.violations_frame(), Path(args.violations), "violations")
     return _print_report(report, args.json)

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.errors import GEOSException
 
-from .coverage import Layout, layout
+from .coverage import SMALL, Layout, layout
 from .crs import geodesic_ha
 from .errors import CheckError, InputError, NotFound
-from .geom import polygonal
+from .geom import in_chunks, polygonal
 from .plan import Plan, parse_params, parse_plan
 from .raster import Raster, raster_from_table, read_raster
 from .report import AREAS_TABLE, FINDINGS_LAYER, RULES_TABLE, KindArea, Report, RuleOutcome
@@ -30,6 +32,8 @@ REPAIRED_LAYER = "zones_repaired"
 #: the plan file (layers/plan.yaml) as it was when the version was validated
 PLAN_TABLE = "plan_file"
 REPORT_TABLES = (FINDINGS_LAYER, RULES_TABLE, AREAS_TABLE)
+#: the zone attributes the checks read; a re-check reads only these (and the geometry)
+ZONE_COLUMNS = ["id", "kind", "illustrative"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
     derived = derived or derive(plan, zones, boundary)
     fixed = derived.zones
     ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
-                  rasters=rasters or {}, on=on or local_today(), kind_layouts=derived.layouts)
+                  rasters=rasters or {}, on=on or local_today(), kind_layouts=derived.layouts,
+                  raw_valid=derived.valid)
     outcomes = []
     for n, rule in enumerate(plan.rules, 1):
         if progress:
@@ -96,6 +101,7 @@ class Derived:
     zones: gpd.GeoDataFrame
     layouts: dict[str, Layout]
     remaining: object
+    valid: np.ndarray | None = None  # shapely.is_valid of the zones as loaded
 
     @property
     def unions(self) -> dict[str, object]:
@@ -103,11 +109,17 @@ class Derived:
 
 
 def derive(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> Derived:
-    fixed = repaired(zones)
+    valid = in_chunks(shapely.is_valid, zones.geometry.values)  # once: the validity rule reuses it
+    fixed = repaired(zones, valid)
     fixed["geodesic_ha"] = geodesic_ha(fixed.geometry.values, fixed.crs)
     kinds = fixed["kind"].to_numpy()
-    layouts = {kind: layout(fixed.geometry.values[kinds == kind]) for kind in plan.zone_kinds}
-    return Derived(fixed, layouts, remaining_land(boundary, [lay.union for lay in layouts.values()]))
+    layouts = {}
+    for kind in plan.zone_kinds:
+        chosen = kinds == kind
+        # a kind that is every zone (a parcel layer) shares the frame's spatial index with the overlap check
+        tree = fixed.sindex if chosen.all() and len(fixed) >= SMALL else None
+        layouts[kind] = layout(fixed.geometry.values[chosen], tree)
+    return Derived(fixed, layouts, remaining_land(boundary, [lay.union for lay in layouts.values()]), valid)
 
 
 def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, unions: dict, remaining) -> list[KindArea]:
@@ -137,11 +149,31 @@ def check_store_version(view, source: PlanSource, replace: dict[str, pd.DataFram
     for some of them (a draft's zones, a new register, a new raster's table)."""
     replace = replace or {}
     plan = source.parse()
+    # zones unchanged: the version's repaired zones stay as they are (a million rows are neither
+    # read in full nor hashed nor written again), and only the columns the checks use are read
+    carry = ZONES_LAYER not in replace and repaired_is_current(view, plan.crs)
     needed = rule_layers(plan) | {BOUNDARY_LAYER, ZONES_LAYER}
-    layers = {name: replace[name] if name in replace else in_plan_crs(view, name, plan.crs) for name in needed}
+    layers = {name: replace[name] if name in replace else in_plan_crs(
+        view, name, plan.crs, columns=ZONE_COLUMNS if carry and name == ZONES_LAYER else None) for name in needed}
     rasters = {name: raster_from_table(replace[name]) if name in replace else read_raster(view, name)
                for name in rule_rasters(plan)}
-    return check_version(plan, source, layers, progress, rasters=rasters, on=on)
+    tables, report = check_version(plan, source, layers, progress, rasters=rasters, on=on)
+    if carry:
+        del tables[REPAIRED_LAYER]  # a write carries the version's own over
+    return tables, report
+
+
+def repaired_is_current(view, crs) -> bool:
+    """Whether a version's repaired zones were computed from its zones, in ``crs``: every write
+    of zones writes their repaired copy with them, so a repaired table that came with the zones'
+    table or later (a re-check, a register import) is theirs."""
+    names = set(view.layer_names())
+    if not {ZONES_LAYER, REPAIRED_LAYER} <= names:
+        return False
+    if view.origin(REPAIRED_LAYER).number < view.origin(ZONES_LAYER).number:
+        return False
+    kept = view.crs(REPAIRED_LAYER)
+    return kept is not None and CRS.from_user_input(kept).equals(CRS.from_user_input(crs))
 
 
 def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataFrame],
@@ -175,10 +207,11 @@ def plan_source_of(store) -> PlanSource:
     return PlanSource(str(row["text"]), str(row["file"]))
 
 
-def in_plan_crs(store, name: str, crs: str) -> gpd.GeoDataFrame:
+def in_plan_crs(store, name: str, crs: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
     """A store layer in the plan CRS: a store built while the plan named the other VN-2000 zone
-    is reprojected, not measured in that zone under this one's name."""
-    gdf = store.read_layer(name)
+    is reprojected, not measured in that zone under this one's name. ``columns``: only these
+    attributes (None: all)."""
+    gdf = store.read_layer(name) if columns is None else store.read_layer(name, columns=columns)
     return gdf if gdf.crs is None or gdf.crs.equals(crs) else gdf.to_crs(crs)
 
 

@@ -22,8 +22,10 @@ class NoParams(Strict):
 @register("geometry_valid", NoParams)
 def geometry_valid(rule, params: NoParams, ctx: Context) -> list[Finding]:
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
-    raw = ctx.raw_zone_geometry[ctx.zones.index.get_indexer(zones.index)]  # labels → positions
-    bad = np.flatnonzero(~shapely.is_valid(raw))
+    at = ctx.zones.index.get_indexer(zones.index)  # labels → positions
+    raw = ctx.raw_zone_geometry[at]
+    valid = ctx.raw_valid[at] if ctx.raw_valid is not None else shapely.is_valid(raw)
+    bad = np.flatnonzero(~valid)
     findings = []
     for i in bad:
         reason = shapely.is_valid_reason(raw[i])
