@@ -83,23 +83,53 @@ def _rings(geoms: np.ndarray):
 
 
 @dataclass
+class Pairs:
+    """Candidate pairs (i < j) of a layer and their intersections (what the overlap check measures)."""
+    left: np.ndarray
+    right: np.ndarray
+    overlaps: np.ndarray  # geometries
+
+    @property
+    def areas(self) -> np.ndarray:
+        return shapely.area(self.overlaps)
+
+
+@dataclass
 class Layout:
     """A layer's union, and which polygons can overlap another (all of them, when the layer is
-    small or the clean polygons turned out not to form a coverage)."""
+    small or the clean polygons turned out not to form a coverage), with the candidate pairs
+    and their intersections when they were needed to check the union."""
     union: object
     suspect: np.ndarray
+    pairs: Pairs | None = None
+
+
+#: m² by which the layer's overlapping area may exceed what the candidate pairs account for
+AREA_SLACK_M2 = 0.01
 
 
 def layout(geoms: np.ndarray, tree=None) -> Layout:
     """``tree``: an STRtree or a GeoPandas spatial index of ``geoms`` when the caller has one
-    (the overlap check uses the same); built here otherwise."""
+    (the overlap check uses the same); built here otherwise.
+
+    The union is checked: the polygons' areas exceed their union's by what overlaps, and with
+    no two clean polygons overlapping, every overlap is within a candidate pair (a pair with a
+    suspect), so the pairs' intersections account for all of it (more, where three overlap).
+    If they do not (two overlapping tilings of the same land, say), every polygon is a suspect
+    and the union is the plain one."""
     geoms = np.asarray(geoms, dtype=object)
     everything = np.ones(len(geoms), dtype=bool)
     if len(geoms) < SMALL:
         return Layout(shapely.union_all(geoms), everything)
+    tree = shapely.STRtree(geoms) if tree is None else tree
     suspect = suspects(geoms)
-    return Layout(union_from_suspects(geoms, suspect, shapely.STRtree(geoms) if tree is None else tree),
-                  suspect)
+    union = union_from_suspects(geoms, suspect, tree)
+    left, right = candidate_pairs(geoms, tree, suspect)
+    pairs = Pairs(left, right, shapely.intersection(geoms[left], geoms[right]))
+    excess = float(shapely.area(geoms).sum()) - union.area
+    if excess > float(pairs.areas.sum()) + AREA_SLACK_M2 + 1e-12 * union.area:
+        return Layout(shapely.union_all(geoms), everything)
+    return Layout(union, suspect, pairs)
 
 
 def union_from_suspects(geoms: np.ndarray, suspect: np.ndarray, tree):

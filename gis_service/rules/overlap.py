@@ -22,8 +22,12 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
     kinds_of_rule = ctx.plan.kinds_of(rule)
     zones = ctx.zones_of(kinds_of_rule)
     geoms = zones.geometry.values
-    # on a large layer only pairs with a polygon whose edges do not all lie against a twin
-    left, right = candidate_pairs(geoms, zones.sindex, ctx.layout_of(kinds_of_rule).suspect)
+    lay = ctx.layout_of(kinds_of_rule)
+    if lay.pairs is not None:  # measured once with the union (a large layer)
+        left, right, overlaps = lay.pairs.left, lay.pairs.right, lay.pairs.overlaps
+    else:  # on a large layer only pairs with a polygon whose edges do not all lie against a twin
+        left, right = candidate_pairs(geoms, zones.sindex, lay.suspect)
+        overlaps = None
     kinds = zones["kind"].to_numpy()
     if params.allowed:
         codes = {k: i for i, k in enumerate(sorted(set(kinds)))}
@@ -33,7 +37,9 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
                    if a in codes and b in codes}
         keep = ~np.array([(x, y) in allowed for x, y in zip(lo, hi)], dtype=bool)
         left, right = left[keep], right[keep]
-    overlaps = shapely.intersection(geoms[left], geoms[right])
+        overlaps = None if overlaps is None else overlaps[keep]
+    if overlaps is None:
+        overlaps = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(overlaps)
     ids = zones["id"].to_numpy()
     findings = []
