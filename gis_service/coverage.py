@@ -26,47 +26,91 @@ import shapely
 SMALL = 5_000
 
 
+def _mix(x: np.ndarray) -> np.ndarray:
+    """A 64-bit integer hash (splitmix64's finaliser), element by element, in place."""
+    for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        x ^= x >> np.uint64(shift)
+        x *= np.uint64(mult)
+    x ^= x >> np.uint64(31)
+    return x
+
+
 def suspects(geoms: np.ndarray) -> np.ndarray:
-    """True for each polygon with an edge that no other polygon runs along the other way."""
+    """True for each polygon with an edge that no other polygon runs along the other way.
+
+    Each segment is hashed by its two end points, whichever way it runs; segments are sorted by
+    hash, and a group of exactly two whose coordinates match with opposite directions (after
+    reading shells counter-clockwise and holes clockwise) is a twin. Arrays stay one number per
+    coordinate or segment (32-bit indices), so a million parcels (seven million segments) take
+    a few hundred MB."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return np.zeros(0, dtype=bool)
     coords, ring_of, ring_owner, ring_is_shell = _rings(geoms)
-    same_ring = ring_of[1:] == ring_of[:-1]
-    a, b = coords[:-1][same_ring], coords[1:][same_ring]
-    seg_ring = ring_of[:-1][same_ring]
-    owner = ring_owner[seg_ring]
-    # each ring's turning from its shoelace sum: shells are read counter-clockwise, holes clockwise
-    cross = a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]
-    ccw = np.bincount(seg_ring, weights=cross, minlength=len(ring_owner)) > 0
-    backwards = (ccw != ring_is_shell)[seg_ring]
-    forward = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] < b[:, 1]))
-    lo = np.where(forward[:, None], a, b)
-    hi = np.where(forward[:, None], b, a)
-    forward ^= backwards
-    key = np.column_stack([lo, hi])  # the segment whichever way it runs
-    bits = np.ascontiguousarray(key).view(np.uint64)
-    h = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)
-    for col, mult in ((1, 0xC2B2AE3D27D4EB4F), (2, 0x165667B19E3779F9), (3, 0x27D4EB2F165667C5)):
-        h = (h ^ (h >> np.uint64(29))) + bits[:, col] * np.uint64(mult)
-    order = np.argsort(h, kind="stable")
-    hs, ks, fs = h[order], key[order], forward[order]
-    n = len(hs)
-    starts = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    twins = starts[sizes == 2]
-    ok = (ks[twins] == ks[twins + 1]).all(axis=1) & (fs[twins] != fs[twins + 1])
+    index = np.int32 if len(coords) < 2**31 - 1 else np.int64
+    seg = np.flatnonzero(ring_of[1:] == ring_of[:-1]).astype(index)  # segment k: coordinate k to k + 1
+    seg_ring = ring_of[seg].astype(index)
+    del ring_of
+    nxt = seg + 1
+    x, y = coords[:, 0], coords[:, 1]
+    cross = x[seg] * y[nxt]
+    cross -= x[nxt] * y[seg]
+    flip = (np.bincount(seg_ring, weights=cross, minlength=len(ring_owner)) > 0) != ring_is_shell
+    del cross  # flip: rings read the other way round (shells counter-clockwise, holes clockwise)
+    bits = coords.view(np.uint64)
+    hv = bits[:, 1] + np.uint64(0x9E3779B97F4A7C15)
+    hv = _mix(bits[:, 0] ^ _mix(hv))
+    h = hv[seg]
+    h += hv[nxt]  # the same whichever way the segment runs
+    del hv, nxt
+    order = np.argsort(h, kind="stable").astype(index)
+    h = h[order]
+    n = len(h)
+    first = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+    del h
+    pair = first[np.diff(np.r_[first, n]) == 2]
+    del first
+    a, b = order[pair], order[pair + 1]
+    i, j = seg[a], seg[b]
+    si = np.where(flip[seg_ring[a]], i + 1, i)  # where each runs from, and to
+    ei = np.where(flip[seg_ring[a]], i, i + 1)
+    sj = np.where(flip[seg_ring[b]], j + 1, j)
+    ej = np.where(flip[seg_ring[b]], j, j + 1)
+    del a, b, i, j
+    ok = np.ones(len(pair), dtype=bool)
+    for col in (0, 1):
+        column = bits[:, col]
+        ok &= column[si] == column[ej]
+        ok &= column[ei] == column[sj]
     matched = np.zeros(n, dtype=bool)
-    matched[twins[ok]] = True
-    matched[twins[ok] + 1] = True
+    matched[pair[ok]] = True
+    matched[pair[ok] + 1] = True
     out = np.zeros(len(geoms), dtype=bool)
-    out[owner[order][~matched]] = True
+    out[ring_owner[seg_ring[order[~matched]]]] = True
     return out
 
 
-def _rings(geoms: np.ndarray):
-    """Every ring's coordinates, without building ring objects for polygons without holes:
-    (coordinates, ring of each coordinate, polygon of each ring, whether each ring is a shell)."""
+def _rings(geoms: np.ndarray, chunk: int = 100_000):
+    """Every ring's coordinates: (coordinates, ring of each coordinate, polygon of each ring,
+    whether each ring is a shell). Read a chunk of polygons at a time: shapely makes a Python
+    object of every part (and of the rings of holed ones), a gigabyte for a million parcels
+    at once."""
+    if len(geoms) <= chunk:
+        return _rings_of_parts(geoms)
+    coords, ring_of, owners, shells = [], [], [], []
+    rings = 0
+    for start in range(0, len(geoms), chunk):
+        c, r, o, s = _rings_of_parts(geoms[start:start + chunk])
+        coords.append(c)
+        ring_of.append(r + rings)
+        owners.append(o + start)
+        shells.append(s)
+        rings += len(o)
+    return np.concatenate(coords), np.concatenate(ring_of), np.concatenate(owners), np.concatenate(shells)
+
+
+def _rings_of_parts(geoms: np.ndarray):
+    """``_rings`` through shapely's parts, for layers with other geometry types mixed in."""
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     holed = shapely.get_num_interior_rings(parts) > 0
     simple = np.flatnonzero(~holed)
