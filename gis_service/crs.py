@@ -54,7 +54,7 @@ def geodesic_ha(geoms, crs, *, planar_m2: np.ndarray | None = None) -> np.ndarra
 
 def equal_area_ha(geoms, crs, *, planar_m2: np.ndarray | None = None) -> np.ndarray:
     """Ellipsoidal area in hectares of many small polygons, vectorised: each polygon's planar
-    area times the areal scale, at its centroid, from ``crs`` to a WGS 84 Lambert azimuthal
+    area times the areal scale, at the middle of its box, from ``crs`` to a WGS 84 Lambert azimuthal
     equal-area projection centred on the layer (the scale is read on a 33 × 33 grid and
     interpolated; it varies by a few parts per million across a commune, smoothly)."""
     geoms = np.asarray(geoms, dtype=object)
@@ -72,7 +72,9 @@ def equal_area_ha(geoms, crs, *, planar_m2: np.ndarray | None = None) -> np.ndar
     scale = ((x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)) / step ** 2
     from .geom import in_chunks
 
-    centre = shapely.get_coordinates(in_chunks(shapely.centroid, geoms))
+    box = shapely.bounds(geoms)  # the middle of each box: the scale does not change across a parcel
+    centre = np.column_stack([(box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2])
+    centre = np.nan_to_num(centre, nan=minx)  # an empty geometry (area 0) has no box
     fx = np.clip((centre[:, 0] - xs[0]) / (xs[1] - xs[0]), 0, 31.999999)
     fy = np.clip((centre[:, 1] - ys[0]) / (ys[1] - ys[0]), 0, 31.999999)
     i, j = fy.astype(int), fx.astype(int)
