@@ -37,7 +37,8 @@ class Progress:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env(store=args.store, layers_dir=args.layers)
+        settings = Settings.from_env(store=args.store, layers_dir=args.layers, engine=args.engine,
+                                     scheduler=args.scheduler)
         return args.func(args, settings)
     except (InputError, NotFound) as err:
         print(f"Lỗi dữ liệu đầu vào / Bad input: {err}", file=sys.stderr)
@@ -69,7 +70,8 @@ def cmd_validate(args, settings: Settings) -> int:
     view = store.at()
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on version {view.version()} "
              f"of {settings.store}")
-    tables, report = check_store_version(view, source, progress=progress, on=_day(args.date))
+    tables, report = check_store_version(view, source, progress=progress, on=_day(args.date),
+                                         engine=settings.engine, scheduler=settings.scheduler)
     kept = load_report(view)
     if (kept is not None and plan_source_of(view).sha256 == source.sha256
             and kept.outcome_key() == report.outcome_key()):
@@ -260,6 +262,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", help="GeoPackage store path (default: GIS_SERVICE_STORE or var/store.gpkg)")
     parser.add_argument("--layers", help="layers folder with catalog.yaml and plan.yaml")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    parser.add_argument("--engine", choices=["local", "dask"],
+                        help="validate in this process (default: GIS_SERVICE_ENGINE or local) or on dask.distributed")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: the scheduler (tcp://host:8786; default: a local cluster)")
     sub = parser.add_subparsers(required=True, dest="command")
     build = sub.add_parser("build", help="build a new version of the store from layers/ (validated)")
     build.add_argument("--message", "-m", help="what this version is")

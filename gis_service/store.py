@@ -165,6 +165,11 @@ class GeoPackageStore:
             raise NotFound(f"layer {name!r} is not in version {number} of the store")
         return tables[name]
 
+    def table_name(self, name: str, version: int | None = None) -> str:
+        """The GeoPackage table holding a layer at a version (for readers outside this process,
+        such as dask workers reading partitions of it)."""
+        return self._table(name, version)
+
     def _tables(self, number: int) -> dict[str, str]:
         with self._connect() as db:
             if not _has_table(db, VERSION_LAYERS_TABLE):

@@ -75,17 +75,7 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
     def outcome(n: int, rule) -> RuleOutcome:
         if progress:
             progress(f"[{n}/{len(plan.rules)}] {rule.id} {rule.title_en}")
-        try:
-            findings = CHECKS[rule.check].run(rule, parse_params(rule), ctx)
-            error = None
-        except GEOSException as exc:
-            findings, error = [], f"GEOS: {exc}"
-        except CheckError as exc:  # a check that cannot run on this data: that rule's error
-            findings, error = [], str(exc)
-        if not findings and error is None:
-            findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
-                                "Không có vi phạm", "No violations")]
-        return RuleOutcome(rule.id, rule.check, rule.title_vi, rule.title_en, plan.kinds_of(rule), findings, error)
+        return rule_outcome(plan, rule, lambda: CHECKS[rule.check].run(rule, parse_params(rule), ctx))
 
     numbered = list(enumerate(plan.rules, 1))
     if len(fixed) < PARALLEL_MIN:
@@ -100,6 +90,22 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
     return Report(plan.name_vi, plan.name_en, plan.crs,
                   datetime.now(timezone.utc).isoformat(timespec="seconds"), outcomes,
                   kind_areas(plan, fixed, derived.unions, derived.remaining), reference_date=ctx.on.isoformat())
+
+
+def rule_outcome(plan: Plan, rule, findings_of) -> RuleOutcome:
+    """A rule's outcome from its check (``findings_of()``): a GEOS error or a check that cannot
+    run on this data is that rule's error; no violation is one passing finding."""
+    try:
+        findings = findings_of()
+        error = None
+    except GEOSException as exc:
+        findings, error = [], f"GEOS: {exc}"
+    except CheckError as exc:
+        findings, error = [], str(exc)
+    if not findings and error is None:
+        findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
+                            "Không có vi phạm", "No violations")]
+    return RuleOutcome(rule.id, rule.check, rule.title_vi, rule.title_en, plan.kinds_of(rule), findings, error)
 
 
 @dataclass
@@ -132,11 +138,15 @@ def derive(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> Derived:
 
 
 def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, unions: dict, remaining) -> list[KindArea]:
-    rows = [(kind, spec.name_vi, spec.name_en, int((zones["kind"] == kind).sum()))
-            for kind, spec in plan.zone_kinds.items()]
+    counts = {kind: int((zones["kind"] == kind).sum()) for kind in plan.zone_kinds}
+    return kind_areas_of(plan, counts, unions, remaining, zones.crs)
+
+
+def kind_areas_of(plan: Plan, counts: dict[str, int], unions: dict, remaining, crs) -> list[KindArea]:
+    rows = [(kind, spec.name_vi, spec.name_en, counts.get(kind, 0)) for kind, spec in plan.zone_kinds.items()]
     rows.append(("remaining", plan.remaining.name_vi, plan.remaining.name_en, 1))
     geoms = list(unions.values()) + [remaining]
-    geodesic = geodesic_ha(geoms, zones.crs)
+    geodesic = geodesic_ha(geoms, crs)
     return [KindArea(k, vi, en, n, round(u.area / 10_000, 4), round(float(g), 4))
             for (k, vi, en, n), u, g in zip(rows, geoms, geodesic)]
 
@@ -153,10 +163,17 @@ def rule_rasters(plan: Plan) -> set[str]:
 
 
 def check_store_version(view, source: PlanSource, replace: dict[str, pd.DataFrame] | None = None,
-                        progress=None, on: date | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
+                        progress=None, on: date | None = None, *, engine: str = "local",
+                        scheduler: str = "") -> tuple[dict[str, pd.DataFrame], Report]:
     """``check_version`` on the layers and rasters of a store version, with ``replace`` standing in
-    for some of them (a draft's zones, a new register, a new raster's table)."""
+    for some of them (a draft's zones, a new register, a new raster's table). ``engine``: "local"
+    (this process) or "dask" (dask.distributed: ``scheduler``'s address, or a local cluster)."""
     replace = replace or {}
+    if engine == "dask" and not replace:
+        from .engines.dask import check_store_version_dask
+        return check_store_version_dask(view, source, progress, on=on, scheduler=scheduler)
+    if engine not in ("local", "dask"):
+        raise InputError(f"unknown engine {engine!r}; known: local, dask", field="engine")
     plan = source.parse()
     # zones unchanged: the version's repaired zones stay as they are (a million rows are neither
     # read in full nor hashed nor written again), and only the columns the checks use are read
@@ -197,15 +214,20 @@ def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataF
     zones = layers[ZONES_LAYER]
     boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
     derived = derive(plan, zones, boundary)
-    kept = {REPAIRED_LAYER: derived.zones, REMAINING_LAYER: gpd.GeoDataFrame(
-        {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
-         "landuse": [";".join(plan.remaining.landuse)],
-         "illustrative": [bool(zones["illustrative"].astype(bool).any())]},
-        geometry=[derived.remaining], crs=plan.crs)}
+    kept = {REPAIRED_LAYER: derived.zones,
+            REMAINING_LAYER: remaining_frame(plan, derived.remaining, bool(zones["illustrative"].astype(bool).any()))}
     context = {**layers, **kept}
     report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived,
                        rasters=rasters, on=on)
     return {**kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
+
+
+def remaining_frame(plan: Plan, remaining, illustrative: bool) -> gpd.GeoDataFrame:
+    """The remaining land as the layer a version keeps."""
+    return gpd.GeoDataFrame(
+        {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
+         "landuse": [";".join(plan.remaining.landuse)], "illustrative": [illustrative]},
+        geometry=[remaining], crs=plan.crs)
 
 
 def plan_source_of(store) -> PlanSource:

@@ -220,17 +220,14 @@ def service_build(gpkg: Path, work: Path) -> dict:
 def service(gpkg: Path, work: Path, engine: str = "local") -> dict:
     """Validate the built store as `gis-service validate` does: read the version's layers from
     the store GeoPackage and run layers/parcels/plan.yaml (``engine``: local or dask)."""
-    import os
-
     from gis_service.build import load_sources
     from gis_service.store import GeoPackageStore
     from gis_service.validate import check_store_version
 
     settings = service_layers(gpkg, work)
-    os.environ["GIS_SERVICE_ENGINE"] = engine
     t0 = time.perf_counter()
     _, plan, source = load_sources(settings)
-    _, report = check_store_version(GeoPackageStore(settings.store).at(), source)
+    _, report = check_store_version(GeoPackageStore(settings.store).at(), source, engine=engine)
     return {**service_result(report), "validate_seconds": time.perf_counter() - t0}
 
 

@@ -42,18 +42,19 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
         overlaps = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(overlaps)
     ids = zones["id"].to_numpy()
-    findings = []
-    for k in np.flatnonzero(areas > params.tolerance_m2):
-        a, b = ids[left[k]], ids[right[k]]
-        findings.append(Finding(
-            rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
-            f"chồng lấn ≤ {fmt(params.tolerance_m2, 0)} m² / overlap ≤ {fmt(params.tolerance_m2, 0)} m²",
-            f"Vùng '{a}' ({kinds[left[k]]}) chồng lấn vùng '{b}' ({kinds[right[k]]}) "
-            f"{fmt(areas[k] / 10_000, 2)} ha",
-            f"Zone '{a}' ({kinds[left[k]]}) overlaps zone '{b}' ({kinds[right[k]]}) by "
-            f"{fmt(areas[k] / 10_000, 2)} ha",
-            overlaps[k]))
-    return findings
+    return [overlap_finding(rule, params, ids[left[k]], ids[right[k]], kinds[left[k]], kinds[right[k]],
+                            float(areas[k]), overlaps[k])
+            for k in np.flatnonzero(areas > params.tolerance_m2)]
+
+
+def overlap_finding(rule, params: OverlapMatrixParams, a: str, b: str, kind_a: str, kind_b: str,
+                    m2: float, overlap) -> Finding:
+    return Finding(
+        rule.id, False, (a, b), round(m2 / 10_000, 4), "ha",
+        f"chồng lấn ≤ {fmt(params.tolerance_m2, 0)} m² / overlap ≤ {fmt(params.tolerance_m2, 0)} m²",
+        f"Vùng '{a}' ({kind_a}) chồng lấn vùng '{b}' ({kind_b}) {fmt(m2 / 10_000, 2)} ha",
+        f"Zone '{a}' ({kind_a}) overlaps zone '{b}' ({kind_b}) by {fmt(m2 / 10_000, 2)} ha",
+        overlap)
 
 
 class LayerOverlapParams(Strict):
