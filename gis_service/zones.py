@@ -35,7 +35,7 @@ def check_zone_attributes(zones: gpd.GeoDataFrame, kinds: dict, file: str) -> No
     ]
     for field, bad, message in checks:
         if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
+            i = int(np.flatnonzero(np.asarray(bad))[0])
             value = zones.geometry.iloc[i].geom_type if field == "geometry" else zones[field].iloc[i]
             raise InputError(f"{message} (got {value!r})", file=file,
                              feature=feature_label(zones, i), field=field)
