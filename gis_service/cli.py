@@ -37,7 +37,8 @@ class Progress:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings.from_env(store=args.store, layers_dir=args.layers)
+        settings = Settings.from_env(store=args.store, layers_dir=args.layers, engine=args.engine,
+                                     scheduler=args.scheduler)
         return args.func(args, settings)
     except (InputError, NotFound) as err:
         print(f"Lỗi dữ liệu đầu vào / Bad input: {err}", file=sys.stderr)
@@ -72,16 +73,22 @@ def cmd_validate(args, settings: Settings) -> int:
     built_at = _require_current(view, catalog, settings)
     progress(f"Kiểm tra quy hoạch / Validating {len(plan.rules)} rules on version {view.version()} "
              f"of {settings.store}, built {built_at} from the files now in {settings.layers_dir}")
-    tables, report = check_store_version(view, source, progress=progress, on=_day(args.date))
+    tables, report = check_store_version(view, source, progress=progress, on=_day(args.date),
+                                         engine=settings.engine, scheduler=settings.scheduler)
     kept = load_report(view)
     if (kept is not None and plan_source_of(view).sha256 == source.sha256
             and kept.outcome_key() == report.outcome_key()):
         report = kept  # the same plan found the same on the same layers: no new version
         progress(f"Không thay đổi / Unchanged: version {view.version()}")
     else:
-        number = store.write(tables, WriteInfo("validate", _cli_user(), source.file, source.sha256,
-                                               args.message or "", report.pass_summary))
-        progress(f"Phiên bản mới / New version {number}")
+        with store.updating():
+            if store.version() != view.version():  # the report is about the version read
+                progress(f"Kho đã đổi sang phiên bản {store.version()} trong lúc kiểm tra: không ghi / "
+                         f"The store moved to version {store.version()} meanwhile: nothing written")
+            else:
+                number = store.write(tables, WriteInfo("validate", _cli_user(), source.file, source.sha256,
+                                                       args.message or "", report.pass_summary))
+                progress(f"Phiên bản mới / New version {number}")
     if args.violations:
         _write_frame(report.violations_frame(), Path(args.violations), "violations")
     return _print_report(report, args.json)
@@ -290,6 +297,10 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: GIS_SERVICE_STORE or var/store.gpkg)")
     parser.add_argument("--layers", help="layers folder with catalog.yaml and plan.yaml")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    parser.add_argument("--engine", choices=["local", "dask"],
+                        help="validate in this process (default: GIS_SERVICE_ENGINE or local) or on dask.distributed")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: the scheduler (tcp://host:8786; default: a local cluster)")
     sub = parser.add_subparsers(required=True, dest="command")
     build = sub.add_parser("build", help="build a new version of the store from layers/ (validated)")
     build.add_argument("--message", "-m", help="what this version is")

@@ -8,11 +8,11 @@ edge without its twin: on the outline of the layer, beside a gap, grown into a n
 from a bow-tie, or drawn without snapping) need the exact pairwise test. On a cadastral layer
 they are a few per cent of the parcels.
 
-The union follows the same split: GEOS's coverage union (shared edges dropped, no overlay) for the
-clean polygons, an ordinary union for the suspects, and one overlay of the two. Both steps are
-checked: GEOS refuses overlapping input to a coverage union, and the clean polygons' areas must
-add up to the area of their union; if either check fails, the plain union of everything is
-computed instead. Below ``SMALL`` polygons the plain union is used directly (it is fast there).
+The union follows the same split: the clean polygons' union has its outline along suspects'
+edges only, so it is found from the suspects' union and one spatial-index lookup per piece of
+what they leave (``union_from_suspects``); the million clean polygons are never overlaid, nor
+even coverage-unioned. Below ``SMALL`` polygons the plain union is used directly (it is fast
+there).
 """
 
 from __future__ import annotations
@@ -21,55 +21,96 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely.errors import GEOSException
 
 #: below this many polygons, union and pair tests are done plainly
 SMALL = 5_000
-#: m² by which the clean polygons' areas may differ from their union's (rounding only)
-AREA_SLACK_M2 = 0.01
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """A 64-bit integer hash (splitmix64's finaliser), element by element, in place."""
+    for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        x ^= x >> np.uint64(shift)
+        x *= np.uint64(mult)
+    x ^= x >> np.uint64(31)
+    return x
 
 
 def suspects(geoms: np.ndarray) -> np.ndarray:
-    """True for each polygon with an edge that no other polygon runs along the other way."""
+    """True for each polygon with an edge that no other polygon runs along the other way.
+
+    Each segment is hashed by its two end points, whichever way it runs; segments are sorted by
+    hash, and a group of exactly two whose coordinates match with opposite directions (after
+    reading shells counter-clockwise and holes clockwise) is a twin. Arrays stay one number per
+    coordinate or segment (32-bit indices), so a million parcels (seven million segments) take
+    a few hundred MB."""
     geoms = np.asarray(geoms, dtype=object)
     if len(geoms) == 0:
         return np.zeros(0, dtype=bool)
     coords, ring_of, ring_owner, ring_is_shell = _rings(geoms)
-    same_ring = ring_of[1:] == ring_of[:-1]
-    a, b = coords[:-1][same_ring], coords[1:][same_ring]
-    seg_ring = ring_of[:-1][same_ring]
-    owner = ring_owner[seg_ring]
-    # each ring's turning from its shoelace sum: shells are read counter-clockwise, holes clockwise
-    cross = a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]
-    ccw = np.bincount(seg_ring, weights=cross, minlength=len(ring_owner)) > 0
-    backwards = (ccw != ring_is_shell)[seg_ring]
-    forward = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] < b[:, 1]))
-    lo = np.where(forward[:, None], a, b)
-    hi = np.where(forward[:, None], b, a)
-    forward ^= backwards
-    key = np.column_stack([lo, hi])  # the segment whichever way it runs
-    bits = np.ascontiguousarray(key).view(np.uint64)
-    h = bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)
-    for col, mult in ((1, 0xC2B2AE3D27D4EB4F), (2, 0x165667B19E3779F9), (3, 0x27D4EB2F165667C5)):
-        h = (h ^ (h >> np.uint64(29))) + bits[:, col] * np.uint64(mult)
-    order = np.argsort(h, kind="stable")
-    hs, ks, fs = h[order], key[order], forward[order]
-    n = len(hs)
-    starts = np.flatnonzero(np.r_[True, hs[1:] != hs[:-1]])
-    sizes = np.diff(np.r_[starts, n])
-    twins = starts[sizes == 2]
-    ok = (ks[twins] == ks[twins + 1]).all(axis=1) & (fs[twins] != fs[twins + 1])
+    index = np.int32 if len(coords) < 2**31 - 1 else np.int64
+    seg = np.flatnonzero(ring_of[1:] == ring_of[:-1]).astype(index)  # segment k: coordinate k to k + 1
+    seg_ring = ring_of[seg].astype(index)
+    del ring_of
+    nxt = seg + 1
+    x, y = coords[:, 0], coords[:, 1]
+    cross = x[seg] * y[nxt]
+    cross -= x[nxt] * y[seg]
+    flip = (np.bincount(seg_ring, weights=cross, minlength=len(ring_owner)) > 0) != ring_is_shell
+    del cross  # flip: rings read the other way round (shells counter-clockwise, holes clockwise)
+    bits = coords.view(np.uint64)
+    hv = bits[:, 1] + np.uint64(0x9E3779B97F4A7C15)
+    hv = _mix(bits[:, 0] ^ _mix(hv))
+    h = hv[seg]
+    h += hv[nxt]  # the same whichever way the segment runs
+    del hv, nxt
+    order = np.argsort(h, kind="stable").astype(index)
+    h = h[order]
+    n = len(h)
+    first = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+    del h
+    pair = first[np.diff(np.r_[first, n]) == 2]
+    del first
+    a, b = order[pair], order[pair + 1]
+    i, j = seg[a], seg[b]
+    si = np.where(flip[seg_ring[a]], i + 1, i)  # where each runs from, and to
+    ei = np.where(flip[seg_ring[a]], i, i + 1)
+    sj = np.where(flip[seg_ring[b]], j + 1, j)
+    ej = np.where(flip[seg_ring[b]], j, j + 1)
+    del a, b, i, j
+    ok = np.ones(len(pair), dtype=bool)
+    for col in (0, 1):
+        column = bits[:, col]
+        ok &= column[si] == column[ej]
+        ok &= column[ei] == column[sj]
     matched = np.zeros(n, dtype=bool)
-    matched[twins[ok]] = True
-    matched[twins[ok] + 1] = True
+    matched[pair[ok]] = True
+    matched[pair[ok] + 1] = True
     out = np.zeros(len(geoms), dtype=bool)
-    out[owner[order][~matched]] = True
+    out[ring_owner[seg_ring[order[~matched]]]] = True
     return out
 
 
-def _rings(geoms: np.ndarray):
-    """Every ring's coordinates, without building ring objects for polygons without holes:
-    (coordinates, ring of each coordinate, polygon of each ring, whether each ring is a shell)."""
+def _rings(geoms: np.ndarray, chunk: int = 100_000):
+    """Every ring's coordinates: (coordinates, ring of each coordinate, polygon of each ring,
+    whether each ring is a shell). Read a chunk of polygons at a time: shapely makes a Python
+    object of every part (and of the rings of holed ones), a gigabyte for a million parcels
+    at once."""
+    if len(geoms) <= chunk:
+        return _rings_of_parts(geoms)
+    coords, ring_of, owners, shells = [], [], [], []
+    rings = 0
+    for start in range(0, len(geoms), chunk):
+        c, r, o, s = _rings_of_parts(geoms[start:start + chunk])
+        coords.append(c)
+        ring_of.append(r + rings)
+        owners.append(o + start)
+        shells.append(s)
+        rings += len(o)
+    return np.concatenate(coords), np.concatenate(ring_of), np.concatenate(owners), np.concatenate(shells)
+
+
+def _rings_of_parts(geoms: np.ndarray):
+    """``_rings`` through shapely's parts, for layers with other geometry types mixed in."""
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     holed = shapely.get_num_interior_rings(parts) > 0
     simple = np.flatnonzero(~holed)
@@ -86,27 +127,76 @@ def _rings(geoms: np.ndarray):
 
 
 @dataclass
+class Pairs:
+    """Candidate pairs (i < j) of a layer and their intersections (what the overlap check measures)."""
+    left: np.ndarray
+    right: np.ndarray
+    overlaps: np.ndarray  # geometries
+
+    @property
+    def areas(self) -> np.ndarray:
+        return shapely.area(self.overlaps)
+
+
+@dataclass
 class Layout:
     """A layer's union, and which polygons can overlap another (all of them, when the layer is
-    small or the clean polygons turned out not to form a coverage)."""
+    small or the clean polygons turned out not to form a coverage), with the candidate pairs
+    and their intersections when they were needed to check the union."""
     union: object
     suspect: np.ndarray
+    pairs: Pairs | None = None
 
 
-def layout(geoms: np.ndarray) -> Layout:
+#: m² by which the layer's overlapping area may exceed what the candidate pairs account for
+AREA_SLACK_M2 = 0.01
+
+
+def layout(geoms: np.ndarray, tree=None) -> Layout:
+    """``tree``: an STRtree or a GeoPandas spatial index of ``geoms`` when the caller has one
+    (the overlap check uses the same); built here otherwise.
+
+    The union is checked: the polygons' areas exceed their union's by what overlaps, and with
+    no two clean polygons overlapping, every overlap is within a candidate pair (a pair with a
+    suspect), so the pairs' intersections account for all of it (more, where three overlap).
+    If they do not (two overlapping tilings of the same land, say), every polygon is a suspect
+    and the union is the plain one."""
     geoms = np.asarray(geoms, dtype=object)
     everything = np.ones(len(geoms), dtype=bool)
     if len(geoms) < SMALL:
         return Layout(shapely.union_all(geoms), everything)
+    tree = shapely.STRtree(geoms) if tree is None else tree
     suspect = suspects(geoms)
-    clean = geoms[~suspect]
-    try:
-        clean_union = shapely.coverage_union_all(clean)
-    except GEOSException:  # overlapping input: not a coverage after all
+    union = union_from_suspects(geoms, suspect, tree)
+    left, right = candidate_pairs(geoms, tree, suspect)
+    pairs = Pairs(left, right, shapely.intersection(geoms[left], geoms[right]))
+    excess = float(shapely.area(geoms).sum()) - union.area
+    if excess > float(pairs.areas.sum()) + AREA_SLACK_M2 + 1e-12 * union.area:
         return Layout(shapely.union_all(geoms), everything)
-    if abs(float(shapely.area(clean).sum()) - clean_union.area) > AREA_SLACK_M2:
-        return Layout(shapely.union_all(geoms), everything)
-    return Layout(shapely.union_all([clean_union, shapely.union_all(geoms[suspect])]), suspect)
+    return Layout(union, suspect, pairs)
+
+
+def union_from_suspects(geoms: np.ndarray, suspect: np.ndarray, tree):
+    """The union of a layer computed from its suspects' union and one point per piece.
+
+    Every edge of a clean polygon has a twin whose polygon lies on the other side of it, so
+    the outline of the clean polygons' union runs only along suspects' edges. A box around the
+    layer minus the suspects' union therefore falls into pieces that the clean polygons either
+    fill completely or do not touch at all (the outside, the gaps, slivers between suspects);
+    one point inside each piece, looked up in the spatial index, says which. The union is the
+    box minus the empty pieces. This holds when clean polygons overlap each other or a suspect
+    lies over a clean polygon: only the suspects' edges are ever overlaid.
+    """
+    clean = ~suspect
+    around = shapely.union_all(geoms[suspect])
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    frame = shapely.box(xmin - 1.0, ymin - 1.0, xmax + 1.0, ymax + 1.0)
+    pieces = shapely.get_parts(shapely.difference(frame, around))
+    pieces = pieces[shapely.get_type_id(pieces) == 3]  # polygons (an overlay may add lines)
+    hit_piece, hit_geom = tree.query(shapely.point_on_surface(pieces), predicate="intersects")
+    filled = np.zeros(len(pieces), dtype=bool)
+    filled[hit_piece[clean[hit_geom]]] = True
+    return shapely.difference(frame, shapely.union_all(pieces[~filled]))
 
 
 def candidate_pairs(geoms: np.ndarray, tree, suspect: np.ndarray

@@ -31,7 +31,7 @@ def planar_ha(geoms) -> np.ndarray:
 EXACT_GEODESIC_MAX = 5_000
 
 
-def geodesic_ha(geoms, crs) -> np.ndarray:
+def geodesic_ha(geoms, crs, *, planar_m2: np.ndarray | None = None) -> np.ndarray:
     """Geodesic (WGS 84 ellipsoid) area in hectares of geometries in ``crs``.
 
     Up to ``EXACT_GEODESIC_MAX`` geometries, pyproj's geodesic polygon area (one Python call per
@@ -42,18 +42,19 @@ def geodesic_ha(geoms, crs) -> np.ndarray:
 
     pyproj signs each ring's area by its orientation and adds them, so a hole drawn the same way
     as its shell, or a multipolygon's parts drawn both ways, would be added or cancelled: the
-    rings are oriented first (shells counter-clockwise, holes clockwise)."""
+    rings are oriented first (shells counter-clockwise, holes clockwise). ``planar_m2``: the
+    geometries' planar areas when the caller has them (used beyond ``EXACT_GEODESIC_MAX``)."""
     if len(geoms) > EXACT_GEODESIC_MAX:
-        return equal_area_ha(geoms, crs)
+        return equal_area_ha(geoms, crs, planar_m2=planar_m2)
     series = gpd.GeoSeries(list(geoms), crs=crs).to_crs(WGS84)
     oriented = shapely.orient_polygons(series.values, exterior_cw=False)
     return np.array([0.0 if g is None or g.is_empty else abs(_GEOD.geometry_area_perimeter(g)[0])
                      for g in oriented]) / M2_PER_HA
 
 
-def equal_area_ha(geoms, crs) -> np.ndarray:
+def equal_area_ha(geoms, crs, *, planar_m2: np.ndarray | None = None) -> np.ndarray:
     """Ellipsoidal area in hectares of many small polygons, vectorised: each polygon's planar
-    area times the areal scale, at its centroid, from ``crs`` to a WGS 84 Lambert azimuthal
+    area times the areal scale, at the middle of its box, from ``crs`` to a WGS 84 Lambert azimuthal
     equal-area projection centred on the layer (the scale is read on a 33 × 33 grid and
     interpolated; it varies by a few parts per million across a commune, smoothly)."""
     geoms = np.asarray(geoms, dtype=object)
@@ -69,14 +70,19 @@ def equal_area_ha(geoms, crs) -> np.ndarray:
     x1, y1 = to_laea.transform(gx + step, gy)
     x2, y2 = to_laea.transform(gx, gy + step)
     scale = ((x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)) / step ** 2
-    centre = shapely.get_coordinates(shapely.centroid(geoms))
+    from .geom import in_chunks
+
+    box = shapely.bounds(geoms)  # the middle of each box: the scale does not change across a parcel
+    centre = np.column_stack([(box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2])
+    centre = np.nan_to_num(centre, nan=minx)  # an empty geometry (area 0) has no box
     fx = np.clip((centre[:, 0] - xs[0]) / (xs[1] - xs[0]), 0, 31.999999)
     fy = np.clip((centre[:, 1] - ys[0]) / (ys[1] - ys[0]), 0, 31.999999)
     i, j = fy.astype(int), fx.astype(int)
     ty, tx = fy - i, fx - j
     at = (scale[i, j] * (1 - tx) * (1 - ty) + scale[i, j + 1] * tx * (1 - ty)
           + scale[i + 1, j] * (1 - tx) * ty + scale[i + 1, j + 1] * tx * ty)
-    return shapely.area(geoms) * at / M2_PER_HA
+    area = in_chunks(shapely.area, geoms) if planar_m2 is None else planar_m2
+    return area * at / M2_PER_HA
 
 
 @lru_cache(maxsize=64)

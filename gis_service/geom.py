@@ -21,3 +21,24 @@ def greatest_width_m(polygon):
     """Greatest width: the diameter of the largest circle that fits inside the polygon (or
     each polygon of an array)."""
     return 2.0 * shapely.length(shapely.maximum_inscribed_circle(polygon, tolerance=0.05))
+
+
+#: below this many geometries a vectorised call runs in one piece
+PARALLEL_MIN = 50_000
+
+
+def in_chunks(fn, geoms, *args, **kwargs):
+    """``fn(geoms, *args)`` for a vectorised shapely function, run over a large array in one
+    piece per core on threads (shapely releases the GIL inside GEOS), results concatenated."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    geoms = np.asarray(geoms, dtype=object)
+    workers = min(os.cpu_count() or 1, 4)
+    if len(geoms) < PARALLEL_MIN or workers < 2:
+        return fn(geoms, *args, **kwargs)
+    pieces = np.array_split(geoms, workers)
+    with ThreadPoolExecutor(workers) as pool:
+        return np.concatenate(list(pool.map(lambda part: fn(part, *args, **kwargs), pieces)))

@@ -23,6 +23,8 @@ class Settings:
     tiles_url: str = ""  # opt-in background tiles for the planner map; empty: plain, offline
     chromium: str = "/usr/bin/chromium"  # prints the report to PDF
     users_db: Path | None = None  # planner accounts (SQLite); None: users.sqlite beside the store
+    engine: str = "local"  # validate in this process, or "dask" (dask.distributed)
+    scheduler: str = ""  # the dask scheduler's address (tcp://host:8786); empty: a local cluster
     secret_key: str = field(default="", repr=False)  # signs session cookies; empty: kept in secret_key beside the store
     request_time_limit_s: int = 60  # a web request's work stops at its next check after this
 

@@ -103,19 +103,27 @@ class GeoPackageStore(VersionedStore):
         return (row[0] or "") if row else ""
 
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
-                   limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
-        """Read one layer at a version; bbox, limit and offset are pushed down into GDAL's read,
-        so one page of a large layer never reads the whole layer. Features come in the order they
-        were written, with or without bbox."""
+                   limit: int | None = None, offset: int = 0,
+                   columns: list[str] | None = None) -> gpd.GeoDataFrame:
+        """Read one layer at a version; bbox, limit, offset and the attribute ``columns`` (None:
+        all) are pushed down into GDAL's read, so one page of a large layer never reads the whole
+        layer, nor a check the columns it does not use. Features come in the order they were
+        written, with or without bbox."""
         table = self._table(name, version)
         if bbox is None:
             return pyogrio.read_dataframe(self.path, layer=table, max_features=limit, skip_features=offset,
-                                          use_arrow=True)
+                                          columns=columns, use_arrow=True)
         # with a bbox GDAL returns the R-tree's order, and its skip counts candidates whose
         # envelope meets the box but whose geometry does not: filter in GDAL, order and page here
-        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, fid_as_index=True, use_arrow=True)
+        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, fid_as_index=True, columns=columns,
+                                       use_arrow=True)
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
+
+    def table_name(self, name: str, version: int | None = None) -> str:
+        """The GeoPackage table holding a layer at a version (for readers outside this process,
+        such as dask workers reading partitions of it)."""
+        return self._table(name, version)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=self._table(name, version), read_geometry=False)
@@ -179,7 +187,7 @@ class GeoPackageStore(VersionedStore):
         geo = isinstance(frame, gpd.GeoDataFrame)
         pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", layer_options=options,
                                 dataset_options={"VERSION": "1.2"} if not self.path.exists() else None,
-                                promote_to_multi=geo and is_polygonal(frame))
+                                promote_to_multi=geo and is_polygonal(frame), use_arrow=True)
         return table
 
     def _commit(self, tables: dict[str, str], info: WriteInfo) -> int:

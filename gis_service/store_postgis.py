@@ -165,11 +165,13 @@ class PostGISStore(VersionedStore):
         return self._layer(name, version)["description"]
 
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
-                   limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame:
+                   limit: int | None = None, offset: int = 0,
+                   columns: list[str] | None = None) -> gpd.GeoDataFrame:
         """One layer at a version. bbox (features whose geometry intersects it, as GDAL's filter),
-        limit and offset are pushed into the SQL, in the order the features were written."""
+        limit, offset and the attribute ``columns`` (None: all) are pushed into the SQL, in the
+        order the features were written."""
         meta = self._layer(name, version)
-        return self._read(meta, bbox=bbox, limit=limit, offset=offset, geometry=True)
+        return self._read(meta, bbox=bbox, limit=limit, offset=offset, columns=columns, geometry=True)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return self._read(self._layer(name, version), geometry=False)
@@ -199,10 +201,11 @@ class PostGISStore(VersionedStore):
         return self._meta[table]
 
     def _read(self, meta: dict, *, bbox: tuple | None = None, limit: int | None = None, offset: int = 0,
-              geometry: bool) -> pd.DataFrame:
+              columns: list[str] | None = None, geometry: bool) -> pd.DataFrame:
         from psycopg import sql
 
-        columns = meta["columns"]
+        wanted = columns
+        columns = [c for c in meta["columns"] if wanted is None or c["name"] in wanted]
         spatial = geometry and meta["geometry_type"] is not None
         select = [sql.Identifier(c["column"]) for c in columns]
         if spatial:

@@ -114,7 +114,9 @@ def _fault_sites(cells, boundary, rng, n_interior: int, n_edge: int) -> tuple[np
     area = shapely.area(cells)
     is_inner = shapely.covers(inner, cells) & (area >= np.median(area))  # room for a 1.5 m ring
     simple = shapely.get_num_geometries(cells) == 1
-    on_edge = ~shapely.covers(boundary.buffer(-1.0), cells) & simple
+    # on the outline itself: a cell merely within 1 m of it (a Voronoi corner short of the
+    # outline) would get no bulge, and be listed as a fault it does not have
+    on_edge = ~shapely.covers(boundary.buffer(-1.0), cells) & simple & shapely.intersects(cells, boundary.boundary)
     tree = shapely.STRtree(cells)
     taken = np.zeros(len(cells), dtype=bool)
     picked: dict[bool, list[int]] = {True: [], False: []}
@@ -165,6 +167,8 @@ def _bowtie(cell):
 def _reach_out(cell, boundary):
     """The cell with a disc beyond the commune boundary on its outer edge (a few metres out)."""
     outer = cell.boundary.intersection(boundary.boundary.buffer(0.01))
+    if outer.is_empty:
+        raise ValueError("an edge parcel must touch the commune outline")
     outer = max(shapely.get_parts(outer), key=lambda e: e.length)
     middle = outer.interpolate(0.5, normalized=True)
     bulge = middle.buffer(max(3.0, 0.2 * outer.length)).difference(boundary)

@@ -4,18 +4,22 @@ the repaired zones with both areas, the remaining land, the plan file as validat
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.errors import GEOSException
 
-from .coverage import Layout, layout
+from .coverage import SMALL, Layout, layout
 from .crs import geodesic_ha
 from .errors import CheckError, InputError, NotFound
-from .geom import polygonal
+from .geom import PARALLEL_MIN, in_chunks, polygonal
 from .l10n import LayerTitles
 from .plan import Plan, parse_params, parse_plan
 from .raster import Raster, raster_from_table, read_raster
@@ -31,6 +35,8 @@ REPAIRED_LAYER = "zones_repaired"
 #: the plan file (layers/plan.yaml) as it was when the version was validated
 PLAN_TABLE = "plan_file"
 REPORT_TABLES = (FINDINGS_LAYER, RULES_TABLE, AREAS_TABLE)
+#: the zone attributes the checks read; a re-check reads only these (and the geometry)
+ZONE_COLUMNS = ["id", "kind", "illustrative"]
 
 
 @dataclass(frozen=True)
@@ -67,28 +73,42 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
     fixed = derived.zones
     ctx = Context(plan, fixed, boundary, layers, raw_zone_geometry=zones.geometry.values,
                   rasters=rasters or {}, on=on or local_today(), kind_layouts=derived.layouts,
-                  titles=titles or LayerTitles())
-    outcomes = []
-    for n, rule in enumerate(plan.rules, 1):
+                  titles=titles or LayerTitles(), raw_valid=derived.valid)
+
+    def outcome(n: int, rule) -> RuleOutcome:
         if progress:
             progress(f"[{n}/{len(plan.rules)}] {rule.id} {rule.title_en}")
-        kinds = plan.kinds_of(rule)
-        try:
-            findings = CHECKS[rule.check].run(rule, parse_params(rule), ctx)
-            error = None
-        except GEOSException as exc:
-            findings, error = [], f"GEOS: {exc}"
-        except CheckError as exc:  # a check that cannot run on this data: that rule's error
-            findings, error = [], str(exc)
-        if not findings and error is None:
-            findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
-                                "Không có vi phạm", "No violations")]
-        outcomes.append(RuleOutcome(rule.id, rule.check, rule.title_vi, rule.title_en, kinds, findings, error))
+        return rule_outcome(plan, rule, lambda: CHECKS[rule.check].run(rule, parse_params(rule), ctx))
+
+    numbered = list(enumerate(plan.rules, 1))
+    if len(fixed) < PARALLEL_MIN:
+        outcomes = [outcome(n, rule) for n, rule in numbered]
+    else:  # a parcel layer: the rules are independent and spend their time in GEOS, without the GIL
+        for rule in plan.rules:  # what the rules share is built once, before they run side by side
+            ctx.zones_of(plan.kinds_of(rule)).sindex
+        with ThreadPoolExecutor(min(os.cpu_count() or 1, 4)) as pool:
+            outcomes = list(pool.map(lambda item: outcome(*item), numbered))
     if progress:
         progress("Diện tích theo loại vùng / Areas by zone kind")
     return Report(plan.name_vi, plan.name_en, plan.crs,
                   datetime.now(timezone.utc).isoformat(timespec="seconds"), outcomes,
                   kind_areas(plan, fixed, derived.unions, derived.remaining), reference_date=ctx.on.isoformat())
+
+
+def rule_outcome(plan: Plan, rule, findings_of) -> RuleOutcome:
+    """A rule's outcome from its check (``findings_of()``): a GEOS error or a check that cannot
+    run on this data is that rule's error; no violation is one passing finding."""
+    try:
+        findings = findings_of()
+        error = None
+    except GEOSException as exc:
+        findings, error = [], f"GEOS: {exc}"
+    except CheckError as exc:
+        findings, error = [], str(exc)
+    if not findings and error is None:
+        findings = [Finding(rule.id, True, (), 0, "vi phạm / violations", "0",
+                            "Không có vi phạm", "No violations")]
+    return RuleOutcome(rule.id, rule.check, rule.title_vi, rule.title_en, plan.kinds_of(rule), findings, error)
 
 
 @dataclass
@@ -99,6 +119,7 @@ class Derived:
     zones: gpd.GeoDataFrame
     layouts: dict[str, Layout]
     remaining: object
+    valid: np.ndarray | None = None  # shapely.is_valid of the zones as loaded
 
     @property
     def unions(self) -> dict[str, object]:
@@ -106,19 +127,29 @@ class Derived:
 
 
 def derive(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> Derived:
-    fixed = repaired(zones)
+    valid = in_chunks(shapely.is_valid, zones.geometry.values)  # once: the validity rule reuses it
+    fixed = repaired(zones, valid)
     fixed["geodesic_ha"] = geodesic_ha(fixed.geometry.values, fixed.crs)
     kinds = fixed["kind"].to_numpy()
-    layouts = {kind: layout(fixed.geometry.values[kinds == kind]) for kind in plan.zone_kinds}
-    return Derived(fixed, layouts, remaining_land(boundary, [lay.union for lay in layouts.values()]))
+    layouts = {}
+    for kind in plan.zone_kinds:
+        chosen = kinds == kind
+        # a kind that is every zone (a parcel layer) shares the frame's spatial index with the overlap check
+        tree = fixed.sindex if chosen.all() and len(fixed) >= SMALL else None
+        layouts[kind] = layout(fixed.geometry.values[chosen], tree)
+    return Derived(fixed, layouts, remaining_land(boundary, [lay.union for lay in layouts.values()]), valid)
 
 
 def kind_areas(plan: Plan, zones: gpd.GeoDataFrame, unions: dict, remaining) -> list[KindArea]:
-    rows = [(kind, spec.name_vi, spec.name_en, int((zones["kind"] == kind).sum()))
-            for kind, spec in plan.zone_kinds.items()]
+    counts = {kind: int((zones["kind"] == kind).sum()) for kind in plan.zone_kinds}
+    return kind_areas_of(plan, counts, unions, remaining, zones.crs)
+
+
+def kind_areas_of(plan: Plan, counts: dict[str, int], unions: dict, remaining, crs) -> list[KindArea]:
+    rows = [(kind, spec.name_vi, spec.name_en, counts.get(kind, 0)) for kind, spec in plan.zone_kinds.items()]
     rows.append(("remaining", plan.remaining.name_vi, plan.remaining.name_en, 1))
     geoms = list(unions.values()) + [remaining]
-    geodesic = geodesic_ha(geoms, zones.crs)
+    geodesic = geodesic_ha(geoms, crs)
     return [KindArea(k, vi, en, n, round(u.area / 10_000, 4), round(float(g), 4))
             for (k, vi, en, n), u, g in zip(rows, geoms, geodesic)]
 
@@ -135,16 +166,43 @@ def rule_rasters(plan: Plan) -> set[str]:
 
 
 def check_store_version(view, source: PlanSource, replace: dict[str, pd.DataFrame] | None = None,
-                        progress=None, on: date | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
+                        progress=None, on: date | None = None, *, engine: str = "local",
+                        scheduler: str = "") -> tuple[dict[str, pd.DataFrame], Report]:
     """``check_version`` on the layers and rasters of a store version, with ``replace`` standing in
-    for some of them (a draft's zones, a new register, a new raster's table)."""
+    for some of them (a draft's zones, a new register, a new raster's table). ``engine``: "local"
+    (this process) or "dask" (dask.distributed: ``scheduler``'s address, or a local cluster)."""
     replace = replace or {}
+    if engine == "dask" and not replace:
+        from .engines.dask import check_store_version_dask
+        return check_store_version_dask(view, source, progress, on=on, scheduler=scheduler)
+    if engine not in ("local", "dask"):
+        raise InputError(f"unknown engine {engine!r}; known: local, dask", field="engine")
     plan = source.parse()
+    # zones unchanged: the version's repaired zones stay as they are (a million rows are neither
+    # read in full nor hashed nor written again), and only the columns the checks use are read
+    carry = ZONES_LAYER not in replace and repaired_is_current(view, plan.crs)
     needed = rule_layers(plan) | {BOUNDARY_LAYER, ZONES_LAYER}
-    layers = {name: replace[name] if name in replace else in_plan_crs(view, name, plan.crs) for name in needed}
+    layers = {name: replace[name] if name in replace else in_plan_crs(
+        view, name, plan.crs, columns=ZONE_COLUMNS if carry and name == ZONES_LAYER else None) for name in needed}
     rasters = {name: raster_from_table(replace[name]) if name in replace else read_raster(view, name)
                for name in rule_rasters(plan)}
-    return check_version(plan, source, layers, progress, rasters=rasters, on=on, titles=layer_titles(view))
+    tables, report = check_version(plan, source, layers, progress, rasters=rasters, on=on, titles=layer_titles(view))
+    if carry:
+        del tables[REPAIRED_LAYER]  # a write carries the version's own over
+    return tables, report
+
+
+def repaired_is_current(view, crs) -> bool:
+    """Whether a version's repaired zones were computed from its zones, in ``crs``: every write
+    of zones writes their repaired copy with them, so a repaired table that came with the zones'
+    table or later (a re-check, a register import) is theirs."""
+    names = set(view.layer_names())
+    if not {ZONES_LAYER, REPAIRED_LAYER} <= names:
+        return False
+    if view.origin(REPAIRED_LAYER).number < view.origin(ZONES_LAYER).number:
+        return False
+    kept = view.crs(REPAIRED_LAYER)
+    return kept is not None and CRS.from_user_input(kept).equals(CRS.from_user_input(crs))
 
 
 def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataFrame],
@@ -160,15 +218,20 @@ def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataF
     zones = layers[ZONES_LAYER]
     boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
     derived = derive(plan, zones, boundary)
-    kept = {REPAIRED_LAYER: derived.zones, REMAINING_LAYER: gpd.GeoDataFrame(
-        {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
-         "landuse": [";".join(plan.remaining.landuse)],
-         "illustrative": [bool(zones["illustrative"].astype(bool).any())]},
-        geometry=[derived.remaining], crs=plan.crs)}
+    kept = {REPAIRED_LAYER: derived.zones,
+            REMAINING_LAYER: remaining_frame(plan, derived.remaining, bool(zones["illustrative"].astype(bool).any()))}
     context = {**layers, **kept}
     report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived,
                        rasters=rasters, on=on, titles=titles)
     return {**kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
+
+
+def remaining_frame(plan: Plan, remaining, illustrative: bool) -> gpd.GeoDataFrame:
+    """The remaining land as the layer a version keeps."""
+    return gpd.GeoDataFrame(
+        {"kind": ["remaining"], "name_vi": [plan.remaining.name_vi], "name_en": [plan.remaining.name_en],
+         "landuse": [";".join(plan.remaining.landuse)], "illustrative": [illustrative]},
+        geometry=[remaining], crs=plan.crs)
 
 
 def plan_source_of(store) -> PlanSource:
@@ -179,10 +242,11 @@ def plan_source_of(store) -> PlanSource:
     return PlanSource(str(row["text"]), str(row["file"]))
 
 
-def in_plan_crs(store, name: str, crs: str) -> gpd.GeoDataFrame:
+def in_plan_crs(store, name: str, crs: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
     """A store layer in the plan CRS: a store built while the plan named the other VN-2000 zone
-    is reprojected, not measured in that zone under this one's name."""
-    gdf = store.read_layer(name)
+    is reprojected, not measured in that zone under this one's name. ``columns``: only these
+    attributes (None: all)."""
+    gdf = store.read_layer(name) if columns is None else store.read_layer(name, columns=columns)
     return gdf if gdf.crs is None or gdf.crs.equals(crs) else gdf.to_crs(crs)
 
 

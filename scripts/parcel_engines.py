@@ -189,34 +189,46 @@ def service_result(report) -> dict:
                   by_rule["P05"].findings[0].measured)
 
 
-def service(gpkg: Path) -> dict:
-    """Build a store from the parcels (timed apart), then validate it as `gis-service validate`
-    does: read the version's layers from the store GeoPackage and run layers/parcels/plan.yaml."""
+def service_layers(gpkg: Path, work: Path):
+    """A layers folder for the parcels file (the parcel catalog and plan), and its settings."""
     import shutil
-    import tempfile
 
-    from gis_service.build import build_store, load_sources
-    from gis_service.cli import _input_layers
     from gis_service.settings import Settings
-    from gis_service.store import GeoPackageStore
-    from gis_service.validate import check_version
 
-    with tempfile.TemporaryDirectory() as tmp:
-        layers = Path(tmp) / "parcels"
-        layers.mkdir()
-        for name in ("plan.yaml", "catalog.yaml"):
-            shutil.copy(ROOT / "layers" / "parcels" / name, layers / name)
-        (Path(tmp) / "basemap").symlink_to(ROOT / "layers" / "basemap")
-        (layers / "parcels.gpkg").symlink_to(gpkg.resolve())
-        settings = Settings(layers_dir=layers, store=Path(tmp) / "store.gpkg")
-        store = GeoPackageStore(settings.store)
-        t0 = time.perf_counter()
-        build_store(settings, store)
-        t1 = time.perf_counter()
-        _, plan, source = load_sources(settings)
-        _, report = check_version(plan, source, _input_layers(store.at(), plan))
-        t2 = time.perf_counter()
-    return {**service_result(report), "build_seconds": t1 - t0, "validate_seconds": t2 - t1}
+    layers = work / "parcels"
+    layers.mkdir(parents=True, exist_ok=True)
+    for name in ("plan.yaml", "catalog.yaml"):
+        shutil.copy(ROOT / "layers" / "parcels" / name, layers / name)
+    for link, target in ((work / "basemap", ROOT / "layers" / "basemap"), (layers / "parcels.gpkg", gpkg.resolve())):
+        if not link.exists():
+            link.symlink_to(target)
+    return Settings(layers_dir=layers, store=work / "store.gpkg")
+
+
+def service_build(gpkg: Path, work: Path) -> dict:
+    """`gis-service build` of a fresh store from the parcels (its own process: its own peak)."""
+    from gis_service.build import build_store
+    from gis_service.store import GeoPackageStore
+
+    settings = service_layers(gpkg, work)
+    settings.store.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    build_store(settings, GeoPackageStore(settings.store))
+    return {"build_seconds": time.perf_counter() - t0}
+
+
+def service(gpkg: Path, work: Path, engine: str = "local") -> dict:
+    """Validate the built store as `gis-service validate` does: read the version's layers from
+    the store GeoPackage and run layers/parcels/plan.yaml (``engine``: local or dask)."""
+    from gis_service.build import load_sources
+    from gis_service.store import GeoPackageStore
+    from gis_service.validate import check_store_version
+
+    settings = service_layers(gpkg, work)
+    t0 = time.perf_counter()
+    _, plan, source = load_sources(settings)
+    _, report = check_store_version(GeoPackageStore(settings.store).at(), source, engine=engine)
+    return {**service_result(report), "validate_seconds": time.perf_counter() - t0}
 
 
 def main() -> None:
@@ -224,8 +236,10 @@ def main() -> None:
     t0 = time.perf_counter()
     if engine == "shapely":
         out = plain_shapely(gpkg)
-    elif engine == "service":
-        out = service(gpkg)
+    elif engine == "service-build":
+        out = service_build(gpkg, Path(sys.argv[3]))
+    elif engine in ("service", "service-dask"):
+        out = service(gpkg, Path(sys.argv[3]), "dask" if engine == "service-dask" else "local")
     elif engine == "duckdb":
         out = duckdb_sql(gpkg)
     elif engine == "postgis-load":

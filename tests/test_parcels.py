@@ -129,3 +129,25 @@ def test_the_vectorised_ellipsoidal_area_agrees_with_the_geodesic_one(parcels):
     fast = equal_area_ha(geoms, "EPSG:5899")
     assert np.abs(fast - exact).max() < 1e-6 * exact.max()
     assert np.abs(fast / exact - 1).max() < 1e-5
+
+
+def test_two_overlapping_tilings_are_not_taken_for_a_coverage():
+    """Two subdivisions of the same land in one layer: inside each, every edge has its twin, so
+    the polygons look clean, yet each overlaps the other tiling's. The union's area check
+    catches it and every polygon is tested pair by pair."""
+    a = [box(x, y, x + 1, y + 1) for x in range(80) for y in range(80)]
+    b = [box(x * 80 / 70, y * 80 / 70, (x + 1) * 80 / 70, (y + 1) * 80 / 70) for x in range(70) for y in range(70)]
+    geoms = np.array(a + b, dtype=object)
+    assert not suspects(geoms)[[81, 6400 + 71]].any()  # interior polygons of both look clean
+    fast = layout(geoms)
+    assert fast.suspect.all() and fast.pairs is None
+    assert fast.union.area == pytest.approx(6400)
+
+
+def test_the_candidate_pairs_measured_with_the_union_are_the_overlap_checks(parcels):
+    geoms = np.asarray(parcels.frame.geometry.values, dtype=object)
+    fixed = np.where(shapely.is_valid(geoms), geoms, shapely.make_valid(geoms, method="structure"))
+    fast = layout(fixed)
+    big = fast.pairs.areas > 1
+    ids = parcels.frame["id"].to_numpy()
+    assert sorted(zip(ids[fast.pairs.left[big]], ids[fast.pairs.right[big]])) == parcels.faults.overlaps

@@ -50,6 +50,8 @@ class Context:
     layers: dict[str, gpd.GeoDataFrame]
     raw_zone_geometry: np.ndarray  # as loaded, before repair
     titles: LayerTitles = field(default_factory=LayerTitles)  # layer titles for the messages
+    #: shapely.is_valid of raw_zone_geometry, when the caller computed it already
+    raw_valid: np.ndarray | None = field(default=None, repr=False)
     #: each zone kind's union and which of its zones can overlap another (derived once per validation)
     kind_layouts: dict[str, Layout] = field(default_factory=dict, repr=False)
     _unions: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)

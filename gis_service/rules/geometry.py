@@ -36,24 +36,31 @@ class NoParams(Strict):
 @register("geometry_valid", NoParams)
 def geometry_valid(rule, params: NoParams, ctx: Context) -> list[Finding]:
     zones = ctx.zones_of(ctx.plan.kinds_of(rule))
-    raw = ctx.raw_zone_geometry[ctx.zones.index.get_indexer(zones.index)]  # labels → positions
-    bad = np.flatnonzero(~shapely.is_valid(raw))
-    findings = []
-    for i in bad:
-        reason = shapely.is_valid_reason(raw[i])
-        match = _PLACE.search(reason)
-        place = Point(float(match[1]), float(match[2])) if match else raw[i].representative_point()
-        zone = zones.iloc[i]
-        lon, lat = _lonlat(place, ctx.crs)
-        findings.append(Finding(
-            rule.id, False, (zone["id"],), round(zone["area_ha"], 4), "ha", "hình học hợp lệ / valid geometry",
-            f"Vùng '{zone['id']}' có hình học không hợp lệ: {reason_vi(reason)} tại (vĩ độ "
-            f"{fmt(lat, 5, 'vi')}° B, kinh độ {fmt(lon, 5, 'vi')}° Đ); "
-            f"diện tích sau khi sửa {fmt(zone['area_ha'], 2, 'vi')} ha",
-            f"Zone '{zone['id']}' has invalid geometry: {reason} at ({lat:.5f}°N, {lon:.5f}°E); "
-            f"area after repair {fmt(zone['area_ha'], 2)} ha",
-            place))
-    return findings
+    at = ctx.zones.index.get_indexer(zones.index)  # labels → positions
+    raw = ctx.raw_zone_geometry[at]
+    valid = ctx.raw_valid[at] if ctx.raw_valid is not None else shapely.is_valid(raw)
+    bad = np.flatnonzero(~valid)
+    ids, area_ha = zones["id"].to_numpy(), zones["area_ha"].to_numpy()
+    return [invalid_finding(rule, ids[i], float(area_ha[i]), *invalid_reason(raw[i]), ctx.crs) for i in bad]
+
+
+def invalid_reason(geom) -> tuple[str, Point]:
+    """GEOS's reason a geometry is invalid, and the place it names (else a point on it)."""
+    reason = shapely.is_valid_reason(geom)
+    match = _PLACE.search(reason)
+    return reason, Point(float(match[1]), float(match[2])) if match else geom.representative_point()
+
+
+def invalid_finding(rule, zid: str, area_ha: float, reason: str, place: Point, crs) -> Finding:
+    lon, lat = _lonlat(place, crs)
+    return Finding(
+        rule.id, False, (zid,), round(area_ha, 4), "ha", "hình học hợp lệ / valid geometry",
+        f"Vùng '{zid}' có hình học không hợp lệ: {reason_vi(reason)} tại (vĩ độ "
+        f"{fmt(lat, 5, 'vi')}° B, kinh độ {fmt(lon, 5, 'vi')}° Đ); "
+        f"diện tích sau khi sửa {fmt(area_ha, 2, 'vi')} ha",
+        f"Zone '{zid}' has invalid geometry: {reason} at ({lat:.5f}°N, {lon:.5f}°E); "
+        f"area after repair {fmt(area_ha, 2)} ha",
+        place)
 
 
 class InsideParams(Strict):
@@ -68,17 +75,21 @@ def inside_boundary(rule, params: InsideParams, ctx: Context) -> list[Finding]:
     zones = zones[~shapely.covers(allowed, zones.geometry.values)]  # the prepared side first: cheap
     outside = shapely.difference(zones.geometry.values, allowed)
     outside_m2 = shapely.area(outside)
-    findings = []
-    for i in np.flatnonzero([at_shown(a, "m²") > 0 for a in outside_m2]):
-        zone, area = zones.iloc[i], float(outside_m2[i])
-        findings.append(Finding(
-            rule.id, False, (zone["id"],), round(area / 10_000, 4), "ha",
-            f"0 ha ngoài ranh giới xã (dung sai {bound(params.tolerance_m, 'vi')} m) / "
-            f"0 ha outside the commune (tolerance {bound(params.tolerance_m, 'en')} m)",
-            f"Vùng '{zone['id']}' vượt ra ngoài ranh giới xã {_ha_m2(area, 'vi')}",
-            f"Zone '{zone['id']}' reaches {_ha_m2(area)} outside the commune boundary",
-            outside[i]))
-    return findings
+    ids = zones["id"].to_numpy()
+    return [outside_finding(rule, params, ids[i], float(outside_m2[i]), outside[i])
+            for i in np.flatnonzero([at_shown(a, "m²") > 0 for a in outside_m2])]
+
+
+def outside_finding(rule, params: InsideParams, zid: str, outside_m2: float, outside) -> Finding:
+    """A zone reaching outside the commune by ``outside_m2`` (the caller keeps those that show
+    more than 0.0 m²)."""
+    return Finding(
+        rule.id, False, (zid,), round(outside_m2 / 10_000, 4), "ha",
+        f"0 ha ngoài ranh giới xã (dung sai {bound(params.tolerance_m, 'vi')} m) / "
+        f"0 ha outside the commune (tolerance {bound(params.tolerance_m, 'en')} m)",
+        f"Vùng '{zid}' vượt ra ngoài ranh giới xã {_ha_m2(outside_m2, 'vi')}",
+        f"Zone '{zid}' reaches {_ha_m2(outside_m2)} outside the commune boundary",
+        outside)
 
 
 class GapParams(Strict):
@@ -100,19 +111,25 @@ def gaps(rule, params: GapParams, ctx: Context) -> list[Finding]:
     zones = ctx.zones_of(kinds)
     if len(zones) == 0:
         return []
-    union = ctx.union_of(kinds)
-    found = shapely.intersection(closing(union, params.max_width_m / 2).difference(union), ctx.boundary)
-    parts = shapely.get_parts(found)
-    parts = parts[(shapely.get_type_id(parts) == 3)
-                  & (np.round(shapely.area(parts), 1) >= params.min_area_m2)]  # as printed (0.1 m²)
-    widths = greatest_width_m(parts)
+    parts, widths = gap_parts(ctx.union_of(kinds), ctx.boundary, params)
     gap_of, near = zones.sindex.query(parts, predicate="dwithin", distance=0.01)
     ids = zones["id"].to_numpy()
-    return [_gap_finding(rule, params, part, float(width), sorted(ids[near[gap_of == k]]))
+    return [gap_finding(rule, params, part, float(width), sorted(ids[near[gap_of == k]]))
             for k, (part, width) in enumerate(zip(parts, widths))]
 
 
-def _gap_finding(rule, params: GapParams, part, width: float, near: list[str]) -> Finding:
+def gap_parts(union, boundary, params: GapParams) -> tuple[np.ndarray, np.ndarray]:
+    """The gaps (polygons) narrower than the width in the commune, and their greatest widths."""
+    found = shapely.intersection(closing(union, params.max_width_m / 2).difference(union), boundary)
+    parts = shapely.get_parts(found)
+    parts = parts[(shapely.get_type_id(parts) == 3)
+                  & (np.round(shapely.area(parts), 1) >= params.min_area_m2)]  # as printed (0.1 m²)
+    box = shapely.bounds(parts)  # in place order (south-west corner), whatever order the union came in
+    parts = parts[np.lexsort((box[:, 0], box[:, 1]))] if len(parts) else parts
+    return parts, greatest_width_m(parts)
+
+
+def gap_finding(rule, params: GapParams, part, width: float, near: list[str]) -> Finding:
     return Finding(
         rule.id, False, tuple(near), round(part.area, 1), "m²",
         f"không có khe hở hẹp hơn {bound(params.max_width_m, 'vi')} m / "

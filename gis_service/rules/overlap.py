@@ -23,8 +23,12 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
     kinds_of_rule = ctx.plan.kinds_of(rule)
     zones = ctx.zones_of(kinds_of_rule)
     geoms = zones.geometry.values
-    # on a large layer only pairs with a polygon whose edges do not all lie against a twin
-    left, right = candidate_pairs(geoms, zones.sindex, ctx.layout_of(kinds_of_rule).suspect)
+    lay = ctx.layout_of(kinds_of_rule)
+    if lay.pairs is not None:  # measured once with the union (a large layer)
+        left, right, overlaps = lay.pairs.left, lay.pairs.right, lay.pairs.overlaps
+    else:  # on a large layer only pairs with a polygon whose edges do not all lie against a twin
+        left, right = candidate_pairs(geoms, zones.sindex, lay.suspect)
+        overlaps = None
     kinds = zones["kind"].to_numpy()
     if params.allowed:
         codes = {k: i for i, k in enumerate(sorted(set(kinds)))}
@@ -34,22 +38,28 @@ def overlap_matrix(rule, params: OverlapMatrixParams, ctx: Context) -> list[Find
                    if a in codes and b in codes}
         keep = ~np.array([(x, y) in allowed for x, y in zip(lo, hi)], dtype=bool)
         left, right = left[keep], right[keep]
-    overlaps = shapely.intersection(geoms[left], geoms[right])
+        overlaps = None if overlaps is None else overlaps[keep]
+    if overlaps is None:
+        overlaps = shapely.intersection(geoms[left], geoms[right])
     areas = shapely.area(overlaps)
     ids = zones["id"].to_numpy()
-    findings = []
-    for k in np.flatnonzero([at_shown(a, "m²") > params.tolerance_m2 for a in areas]):
-        a, b = ids[left[k]], ids[right[k]]
-        findings.append(Finding(
-            rule.id, False, (a, b), round(float(areas[k]) / 10_000, 4), "ha",
-            f"chồng lấn ≤ {bound(params.tolerance_m2, 'vi')} m² / "
-            f"overlap ≤ {bound(params.tolerance_m2, 'en')} m²",
-            f"Vùng '{a}' ({ctx.kind(kinds[left[k]], 'vi')}) chồng lấn vùng '{b}' "
-            f"({ctx.kind(kinds[right[k]], 'vi')}) {_ha_m2(areas[k], 'vi')}",
-            f"Zone '{a}' ({ctx.kind(kinds[left[k]], 'en')}) overlaps zone '{b}' "
-            f"({ctx.kind(kinds[right[k]], 'en')}) by {_ha_m2(areas[k])}",
-            overlaps[k]))
-    return findings
+    return [overlap_finding(rule, params, ids[left[k]], ids[right[k]],
+                            (ctx.kind(kinds[left[k]], "vi"), ctx.kind(kinds[left[k]], "en")),
+                            (ctx.kind(kinds[right[k]], "vi"), ctx.kind(kinds[right[k]], "en")),
+                            float(areas[k]), overlaps[k])
+            for k in np.flatnonzero([at_shown(a, "m²") > params.tolerance_m2 for a in areas])]
+
+
+def overlap_finding(rule, params: OverlapMatrixParams, a: str, b: str, kind_a: tuple[str, str],
+                    kind_b: tuple[str, str], m2: float, overlap) -> Finding:
+    """Zones ``a`` and ``b`` overlapping by ``m2``; their kinds' names as (Vietnamese, English)."""
+    return Finding(
+        rule.id, False, (a, b), round(m2 / 10_000, 4), "ha",
+        f"chồng lấn ≤ {bound(params.tolerance_m2, 'vi')} m² / "
+        f"overlap ≤ {bound(params.tolerance_m2, 'en')} m²",
+        f"Vùng '{a}' ({kind_a[0]}) chồng lấn vùng '{b}' ({kind_b[0]}) {_ha_m2(m2, 'vi')}",
+        f"Zone '{a}' ({kind_a[1]}) overlaps zone '{b}' ({kind_b[1]}) by {_ha_m2(m2)}",
+        overlap)
 
 
 class LayerOverlapParams(Strict):
