@@ -109,6 +109,7 @@ def test_plot_link_and_raster_overlay_in_a_real_browser(page, live_server):
     box, control = popup.bounding_box(), p.locator(".leaflet-control-layers").bounding_box()
     overlaps = not (box["x"] + box["width"] <= control["x"] or box["y"] >= control["y"] + control["height"])
     assert not overlaps, "the layer list covers the plot's popup"
+    p.hover(".leaflet-control-layers")  # the folded layer list opens
     p.locator(".leaflet-control-layers-overlays label", has_text="Phân hạng").locator("input").check()
     image = p.locator("img.leaflet-image-layer")
     image.wait_for()

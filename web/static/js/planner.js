@@ -55,9 +55,13 @@ function zoneLabels(map, zonesLayer) {
   update();
 }
 
-/* The layer list, folded into its button (hover, a tap, or Enter opens it). */
+/* The layer list, folded into its button (hover, a tap, or Enter opens it). The map's controls
+   come first in the Tab order, before the hundreds of shapes that take focus to show a tooltip. */
 function layerControl(map, overlays) {
-  return L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+  var control = L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+  var box = map.getContainer();
+  box.insertBefore(box.querySelector(".leaflet-control-container"), box.firstChild);
+  return control;
 }
 
 function rasterOverlays(map, data, overlays) {
