@@ -99,7 +99,11 @@ def test_a_clicked_zone_is_described_in_a_panel_nothing_covers(sized, live_serve
     card.wait_for(timeout=10_000)
     assert card.locator(".area").inner_text() == f"{vi_number(planar_ha(zone_id), 2)} ha"
     assert "Nguồn / Provenance" in card.inner_text() and "Chỉ tiêu / Target" in card.inner_text()
-    assert_clear(page)
+    assert_clear(page)  # (and the mouse has left the map)
+    weights = page.evaluate("""() => { const w = {}; window.plannerMap.eachLayer(l => {
+        if (l.feature && l.feature.properties.kind_target !== undefined) w[l.feature.properties.id] = l.options.weight; });
+        return w; }""")
+    assert weights[zone_id] > max(w for z, w in weights.items() if z != zone_id)  # outlined on the map
     sized.screenshot(f"planner-{sized.size}-zone-selected")
     assert sized.console_errors == [] and sized.foreign_requests == [] and sized.csp_violations() == []
 

@@ -81,7 +81,7 @@ def test_planner_map_has_every_plot_and_the_raster_overlays(client):
     assert shown == {p["plot_id"] for p in source_plots()}
     for name in ("soil_suitability", "slope"):
         assert re.search(rf'"/rasters/{name}\.png\?v=[0-9a-f]{{12}}"', html), name
-    legend = re.search(r'id="legend">(.*?)</div></div>', html, re.S).group(1)
+    legend = re.search(r'id="legend" open>(.*?)</details>', html, re.S).group(1)
     for words in ("S1 Rất thích hợp", "N Không thích hợp", "15–25°", "Chưa có mã", "Có mã, đạt chuẩn xuất khẩu"):
         assert words in legend, words
     assert "&lt;li" not in legend  # rows are markup, not escaped text

@@ -140,7 +140,12 @@ def lookup_text(data: PlanData, text: str, crs: str = "") -> dict:
     a, b = pair
     looks_like_degrees = abs(a) <= 180 and abs(b) <= 90
     args = {"lon": a, "lat": b} if looks_like_degrees else {"x": a, "y": b, "crs": crs or data.plan.crs}
-    return lookup(data, parse_lookup(args, data.plan.crs))
+    try:
+        point = parse_lookup(args, data.plan.crs)
+    except InputError as err:  # the person typed one text: name it, and which number was wrong
+        raise InputError(f"“{text.strip()[:40]}” read as {err.field} = {args[err.field]}: {err.message}"
+                         if err.field in args else err.message, field="q") from None
+    return lookup(data, point)
 
 
 def parse_pair(text: str) -> tuple[float, float] | None:

@@ -8,13 +8,18 @@
 
 var NARROW = "(max-width: 700px)";
 var SELECTED = {weight: 5, color: "#000000", dashArray: null};
+/* the ids of the zones selected: their style keeps the heavy outline through hover and reset */
+var selectedZoneIds = new Set();
 /* popups open clear of the zoom buttons (top left) and the folded layer list (top right) */
 var POPUP = {maxWidth: 360, autoPanPaddingTopLeft: L.point(12, 96), autoPanPaddingBottomRight: L.point(12, 12)};
 
 function drawLayer(map, layer, data, onSelect) {
   var o = {style: layer.style, popupOptions: POPUP};
   if (layer.kind === "zones" || layer.kind === "plots") {
-    o.style = function (f) { return Object.assign({}, layer.style, {fillColor: f.properties.color}); };
+    o.style = function (f) {
+      var selected = layer.kind === "zones" && selectedZoneIds.has(f.properties.id);
+      return Object.assign({}, layer.style, {fillColor: f.properties.color}, selected ? SELECTED : null);
+    };
     o.highlight = layer.style.highlight;
   }
   if (layer.kind === "plots") {
@@ -90,10 +95,11 @@ Selection.prototype.zoneLayer = function (id) {
 };
 
 Selection.prototype.outline = function (layers) {
-  var zones = this.zones;
-  this.outlined.forEach(function (l) { zones.resetStyle(l); });
+  var zones = this.zones, before = this.outlined;
   this.outlined = layers.filter(Boolean);
-  this.outlined.forEach(function (l) { l.setStyle(SELECTED); l.bringToFront(); });
+  selectedZoneIds = new Set(this.outlined.map(function (l) { return l.feature.properties.id; }));
+  before.concat(this.outlined).forEach(function (l) { zones.resetStyle(l); });
+  this.outlined.forEach(function (l) { l.bringToFront(); });
 };
 
 /* Show zones (JSON as the page or /lookup gives them), after an optional violation or point. */
@@ -139,9 +145,11 @@ Selection.prototype.answer = function (json, opts) {
   }
   var latlng = L.latLng(json.lat, json.lon);
   this.pointMarker(latlng);
-  if (opts.pan) { this.map.invalidateSize(); this.map.setView(latlng, Math.max(this.map.getZoom(), 14), {animate: false}); }
   var message = json.inside_commune ? null : [json.message_vi, json.message_en];
   this.show(json.zones, {point: json, violation: opts.violation, message: message});
+  this.map.invalidateSize();  // the panel may just have opened under the map (a phone)
+  if (opts.pan) this.map.setView(latlng, Math.max(this.map.getZoom(), 14), {animate: false});
+  else if (!this.map.getBounds().contains(latlng)) this.map.panTo(latlng, {animate: false});
 };
 
 function lookupUrl(data, params) {
