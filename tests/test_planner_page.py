@@ -195,7 +195,7 @@ def test_the_layer_list_is_a_few_tab_presses_away(sized, live_server):
     presses = 0
     page.keyboard.press("Tab")
     presses += 1
-    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#map"  # the skip link
     page.keyboard.press("Enter")  # the skip link: on to the map
     while not page.evaluate("!!document.activeElement.closest('.leaflet-control-layers')"):
         page.keyboard.press("Tab")
@@ -206,6 +206,14 @@ def test_the_layer_list_is_a_few_tab_presses_away(sized, live_server):
     presses += 1
     assert page.evaluate("document.activeElement.matches('.leaflet-control-layers-overlays input')")
     assert presses <= 10
+    # the second skip link: to the lookup box, in the panel (folded on a phone until then)
+    page.reload()
+    page.wait_for_selector("body[data-ready='1']")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "find-text"
+    assert page.locator("#find-text").is_visible()
 
 
 def test_phone_allows_pinch_zoom_and_folds_the_panel(browser, live_server):

@@ -127,10 +127,12 @@ Selection.prototype.violation = function (layer) {
   layer.bringToFront();
 };
 
+/* The point looked up, drawn above the zone labels (tooltip pane: 650) so none hides it. */
 Selection.prototype.pointMarker = function (latlng) {
+  if (!this.map.getPane("lookup-point")) this.map.createPane("lookup-point").style.zIndex = 660;
   if (this.marker) this.map.removeLayer(this.marker);
-  this.marker = L.circleMarker(latlng, {radius: 7, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1,
-                                        interactive: false}).addTo(this.map);
+  this.marker = L.circleMarker(latlng, {radius: 7, color: "#000", weight: 3, fillColor: "#fff", fillOpacity: 1,
+                                        interactive: false, pane: "lookup-point"}).addTo(this.map);
 };
 
 /* A /lookup answer: a point (with the zones it lies in) or the zones found by id or name. */
@@ -237,6 +239,19 @@ function focusFromUrl(selection, violationsLayer) {
   document.body.setAttribute("data-focused", (rule || "") + ":" + (zone || ""));
 }
 
+/* The skip links move the focus itself (the lookup box may be in the folded panel). */
+function skipLinks() {
+  document.querySelectorAll("a.skip-link").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      var target = document.querySelector(a.getAttribute("href"));
+      if (!target) return;
+      e.preventDefault();
+      if (target.closest("#side")) setPanelOpen(true);
+      target.focus();
+    });
+  });
+}
+
 /* Leaflet must know when the panel beside or below the map changes the map's size. */
 function followMapSize(map) {
   if (window.ResizeObserver) new ResizeObserver(function () { map.invalidateSize(); }).observe(map.getContainer());
@@ -245,6 +260,7 @@ function followMapSize(map) {
 function initPlanner(data) {
   var narrow = window.matchMedia(NARROW).matches;
   initPanelToggle(narrow);
+  skipLinks();
   var map = offlineMap("map", data.bounds, data.tiles);
   var overlays = {}, byId = {};
   followMapSize(map);
