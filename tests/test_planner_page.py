@@ -201,6 +201,7 @@ def test_the_layer_list_is_a_few_tab_presses_away(sized, live_server):
         page.keyboard.press("Tab")
         presses += 1
         assert presses <= 10, page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Lớp bản đồ / Map layers"
     page.keyboard.press("Enter")  # unfolds the list
     page.keyboard.press("Tab")
     presses += 1

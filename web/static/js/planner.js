@@ -66,6 +66,11 @@ function layerControl(map, overlays) {
   var control = L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
   var box = map.getContainer();
   box.insertBefore(box.querySelector(".leaflet-control-container"), box.firstChild);
+  [[".leaflet-control-layers-toggle", "Lớp bản đồ / Map layers"], [".leaflet-control-zoom-in", "Phóng to / Zoom in"],
+   [".leaflet-control-zoom-out", "Thu nhỏ / Zoom out"]].forEach(function (pair) {
+    var el = box.querySelector(pair[0]);
+    if (el) { el.title = pair[1]; el.setAttribute("aria-label", pair[1]); }
+  });
   return control;
 }
 
