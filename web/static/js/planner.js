@@ -55,9 +55,22 @@ function zoneLabels(map, zonesLayer) {
     var z = map.getZoom(), box = map.getContainer().classList;
     box.toggle("labels-off", z < fitZoom - 1);
     box.toggle("labels-names", z >= fitZoom + 1);
+    declutterLabels(map.getContainer());
   }
   map.on("zoomend", update);
   update();
+}
+
+/* A label that would overlap one drawn before it is hidden until the zoom gives it room. */
+function declutterLabels(container) {
+  var placed = [];
+  container.querySelectorAll(".zone-label").forEach(function (el) {
+    el.classList.remove("zl-hidden");
+    var r = el.getBoundingClientRect();
+    if (!r.width) return;
+    var clash = placed.some(function (s) { return r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom; });
+    if (clash) el.classList.add("zl-hidden"); else placed.push(r);
+  });
 }
 
 /* The layer list, folded into its button (hover, a tap, or Enter opens it). The map's controls

@@ -7,8 +7,10 @@ function verdictNode(passed) {
   return h("b", {class: passed ? "ok" : "ko"}, passed ? "ĐẠT / PASS" : "KHÔNG ĐẠT / FAIL");
 }
 
+/* The zone's rules, the failing ones first (stable order otherwise). */
 function ruleItems(rules) {
-  return h("ul", {class: "rules"}, rules.map(function (r) {
+  var failingFirst = rules.filter(function (r) { return !r.passed; }).concat(rules.filter(function (r) { return r.passed; }));
+  return h("ul", {class: "rules"}, failingFirst.map(function (r) {
     return h("li", {class: r.passed ? "ok" : "ko", "data-rule": r.rule_id}, r.passed ? "✓ " : "✗ ",
              h("b", null, r.rule_id), " ", r.title_vi, " ", h("small", null, "/ " + r.title_en));
   }));
