@@ -23,6 +23,7 @@ from .plandata import PlanData, ZoneSummary, provenance_json
 #: the longest zone id or name a search takes
 MAX_QUERY = 100
 
+
 @dataclass(frozen=True)
 class LookupPoint:
     x: float
