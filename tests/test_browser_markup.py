@@ -76,6 +76,11 @@ def test_map_popups_tooltips_and_layer_control_show_markup_as_text(page, markup_
     page.page.wait_for_selector("body[data-ready='1']", timeout=10_000)
     texts = page.page.evaluate(OPEN_EVERY_POPUP, map_name)
     assert any(MARKUP in t for t in texts), "the markup is shown, as text"
+    if path == "/":  # the zones' permanent labels: ids and names set as text
+        labels = page.page.locator(".zone-label")
+        assert labels.count() == 9
+        assert all(MARKUP in t for t in labels.evaluate_all("els => els.map(e => e.textContent)"))
+        assert page.page.locator(".zone-label img, .zone-label script").count() == 0
     body = page.page.locator("body").inner_text()
     _check(page, expect_in_text=body if path == "/" else "\n".join(texts))
 
@@ -83,10 +88,17 @@ def test_map_popups_tooltips_and_layer_control_show_markup_as_text(page, markup_
 def test_planner_lookup_panel_shows_markup_as_text(page, markup_server):
     page.page.goto(markup_server.url + "/?zone=SR-01" + MARKUP.replace("#", "%23"))
     page.page.wait_for_selector("body[data-ready='1']", timeout=10_000)
-    page.page.evaluate("window.plannerMap.closePopup()")  # the zone's popup may cover the centre
+    assert MARKUP in page.page.locator("#selection-body .card.zone").first.inner_text()
+    page.page.evaluate("window.plannerMap.closePopup()")
     box = page.page.locator("#map").bounding_box()
     page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.page.wait_for_selector("#lookup-result .lk-pos", timeout=15_000)
+    page.page.wait_for_selector("#selection-body .lk-pos", timeout=15_000)
+    # the lookup box: a name holding markup is searched for and shown as text
+    page.page.fill("#find-text", MARKUP)
+    page.page.click("#find button[type=submit]")
+    page.page.wait_for_selector("#selection-body .lk-msg", timeout=15_000)
+    assert MARKUP in page.page.locator("#selection-body .lk-msg").inner_text()
+    assert page.page.locator("#selection-body .card.zone").count() == 9  # every name carries it
     _check(page)
 
 

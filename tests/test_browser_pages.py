@@ -44,23 +44,23 @@ def test_clicking_a_zone_shows_its_area(page, live_server):
                                f" const r = window['{map_name}'].getContainer().getBoundingClientRect();"
                                f" return [p.x + r.left, p.y + r.top]; }}")
     page.page.mouse.click(*point)
-    popup = page.page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5_000)
+    # the click looks the point up (tra cứu quy hoạch) and the side panel describes the zone
+    card = page.page.locator(f"#selection-body .card.zone[data-zone='{zone_id}']")
+    card.wait_for(timeout=5_000)
     expected = f"{vi_number(planar_ha(zone_id), 2)} ha"  # Vietnamese numbers: 1.234,56 ha
-    assert zone_id in popup.inner_text() and expected in popup.inner_text()
-    # the same click ran the lookup (tra cứu quy hoạch) in the side panel
-    page.page.wait_for_selector("#lookup-result .lk-area", timeout=5_000)
-    assert page.page.locator("#lookup-result .lk-area").inner_text() == expected
-    page.screenshot("planner-zone-popup")
+    assert card.locator(".area").inner_text() == expected
+    assert page.page.locator("#selection-body .lk-pos").count() == 1
+    page.screenshot("planner-zone-panel")
     assert page.console_errors == [] and page.foreign_requests == []
 
 
 def test_rule_link_zooms_to_the_violation(page, live_server):
     open_planner(page, live_server, "/?rule=R11&zone=SR-03")
     assert page.page.get_attribute("body", "data-focused") == "R11:SR-03"
-    popup = page.page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5_000)
-    assert "R11" in popup.inner_text() and "SR-03" in popup.inner_text()
+    violation = page.page.locator("#selection-body .card.viol")
+    violation.wait_for(timeout=5_000)
+    assert violation.get_attribute("data-rule") == "R11"
+    assert page.page.locator("#selection-body .card.zone").get_attribute("data-zone") == "SR-03"
     page.screenshot("planner-rule-R11")
 
 

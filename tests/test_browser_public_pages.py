@@ -13,6 +13,7 @@ from web_expected import inner_point, planar_ha, vi_number
 
 X, Y = inner_point("SR-03")
 PAGES = {
+    "planner-map": "/",
     "lookup": f"/tra-cuu?x={X:.2f}&y={Y:.2f}&crs=EPSG:5899",
     "neighbours": "/chia-se",
     "report": "/report?period=year",

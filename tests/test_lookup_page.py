@@ -77,3 +77,30 @@ def test_lookup_json_is_utf8_not_escaped(client):
     response = client.get(f"/lookup?lon={lon}&lat={lat}")
     assert response.mimetype == "application/json"
     assert "Điểm thuộc".encode() in response.data and b"\\u" not in response.data
+
+
+def ids(answer: dict) -> list[str]:
+    return [z["id"] for z in answer["zones"]]
+
+
+def test_lookup_json_takes_what_the_map_box_was_given(client):
+    """/lookup?q=: the planner map's one box, a zone id or name, or a point's two numbers."""
+    kinds = {k for k, spec in plan_yaml()["zone_kinds"].items() if "sầu riêng" in spec["name_vi"].lower()}
+    durian = {i for i, z in source_zones().items() if "sầu riêng" in z["name_vi"].lower() or z["kind"] in kinds}
+    assert ids(client.get("/lookup?q=ns-01").get_json()) == ["NS-01"]
+    assert set(ids(client.get("/lookup?q=sau+rieng").get_json())) == durian
+    nothing = client.get("/lookup?q=khong+co+vung+nay").get_json()
+    assert nothing["zones"] == [] and "Không tìm thấy vùng nào" in nothing["message_vi"]
+    x, y = inner_point("SR-03")
+    answer = client.get("/lookup?q=" + quote(f"{vi_number(x, 2)}; {vi_number(y, 2)}")).get_json()
+    assert ids(answer) == ["SR-03"] and answer["plan_x"] == pytest.approx(x, abs=0.01)
+    x9212, y9212 = to_crs(x, y, "EPSG:9212")
+    assert ids(client.get(f"/lookup?q={x9212:.2f}+{y9212:.2f}&crs=EPSG:9212").get_json()) == ["SR-03"]
+    lon, lat = to_lonlat(*inner_point("TT-01"))
+    assert ids(client.get("/lookup?q=" + quote(f"{lon:.6f}, {lat:.6f}")).get_json()) == ["TT-01"]
+
+
+@pytest.mark.parametrize("query", ["q=", "q=431000%3B+1300000&crs=EPSG:4326", "q=200%3B+11"])
+def test_lookup_json_refuses_what_it_cannot_look_up(client, query):
+    response = client.get(f"/lookup?{query}", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and response.get_json()["error"].startswith("field 'q'")

@@ -81,7 +81,7 @@ def test_planner_map_has_every_plot_and_the_raster_overlays(client):
     assert shown == {p["plot_id"] for p in source_plots()}
     for name in ("soil_suitability", "slope"):
         assert re.search(rf'"/rasters/{name}\.png\?v=[0-9a-f]{{12}}"', html), name
-    legend = re.search(r'id="legend">(.*?)</div></div>', html, re.S).group(1)
+    legend = re.search(r'id="legend" open>(.*?)</details>', html, re.S).group(1)
     for words in ("S1 Rất thích hợp", "N Không thích hợp", "15–25°", "Chưa có mã", "Có mã, đạt chuẩn xuất khẩu"):
         assert words in legend, words
     assert "&lt;li" not in legend  # rows are markup, not escaped text
@@ -109,6 +109,7 @@ def test_plot_link_and_raster_overlay_in_a_real_browser(page, live_server):
     box, control = popup.bounding_box(), p.locator(".leaflet-control-layers").bounding_box()
     overlaps = not (box["x"] + box["width"] <= control["x"] or box["y"] >= control["y"] + control["height"])
     assert not overlaps, "the layer list covers the plot's popup"
+    p.hover(".leaflet-control-layers")  # the folded layer list opens
     p.locator(".leaflet-control-layers-overlays label", has_text="Phân hạng").locator("input").check()
     image = p.locator("img.leaflet-image-layer")
     image.wait_for()

@@ -403,3 +403,16 @@ def test_vietnamese_numbers_dates_and_local_time():
     assert signed_ha(0.004) == "0,00 ha" and signed_ha(-0.004) == "0,00 ha"  # no sign on a rounded zero
     assert local_time("2026-11-23T17:30:00+00:00") == "00:30 24/11/2026"  # UTC+7, the next day
     assert vn_date("2026-11-23") == "23/11/2026"
+
+
+def test_the_planner_map_cached_for_everyone_carries_no_planners_link(app, signed_in):
+    """The map's HTML is made once per version: a planner opening it first leaves no upload link
+    (nor their name) in what the public is then given; the planner gets them in their own slot."""
+    from flask import url_for
+
+    with app.test_request_context():
+        link = f'href="{url_for("drafts.upload")}"'
+    mine = signed_in.get("/").get_data(as_text=True)
+    public = app.test_client().get("/").get_data(as_text=True)
+    assert mine.count(link) == 1 and link not in public
+    assert "Đăng xuất" in mine and "Đăng xuất" not in public

@@ -8,6 +8,8 @@ the northing; a pair that looks swapped is refused with a message saying so.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import shapely
@@ -15,8 +17,11 @@ import shapely
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..crsdomain import check_box
 from ..errors import InputError
-from .plandata import PlanData, provenance_json
+from ..l10n import plain_decimal
+from .plandata import PlanData, ZoneSummary, provenance_json
 
+#: the longest zone id or name a search takes
+MAX_QUERY = 100
 
 
 @dataclass(frozen=True)
@@ -112,3 +117,70 @@ def _message_en(inside: bool, found: list) -> str:
         return "The point is outside the Nghĩa Trung commune boundary"
     return "The point lies in: " + "; ".join(f"{z['name_en']}" + (f" ({z['id']})" if z["id"] else "")
                                              for z in found)
+
+
+def find_zones(data: PlanData, query: str) -> list[ZoneSummary]:
+    """Zones whose id is the query, else whose name (either language), kind or id contains it;
+    case and Vietnamese diacritics are ignored (``sau rieng`` finds ``sầu riêng``)."""
+    wanted = folded(query)
+    if not wanted:
+        raise InputError("type a zone id or a part of its name / nhập mã hoặc tên vùng", field="q")
+    zones = data.zone_summaries
+    exact = [z for z in zones if folded(z.id) == wanted]
+    return exact or [z for z in zones if any(wanted in folded(text) for text in
+                                             (z.name_vi, z.name_en, z.kind_vi, z.kind_en, z.id))]
+
+
+def lookup_text(data: PlanData, text: str, crs: str = "") -> dict:
+    """What one typed text asks for (the planner map's lookup box): two numbers are a point,
+    longitude and latitude when they look like degrees, else VN-2000 x and y in ``crs``
+    (default the plan's); anything else is a zone's id or name."""
+    pair = parse_pair(text)
+    if pair is None:
+        return find_zones_json(data, text)
+    a, b = pair
+    looks_like_degrees = abs(a) <= 180 and abs(b) <= 90
+    args = {"lon": a, "lat": b} if looks_like_degrees else {"x": a, "y": b, "crs": crs or data.plan.crs}
+    try:
+        point = parse_lookup(args, data.plan.crs)
+    except InputError as err:  # the person typed one text: name it, and which number was wrong
+        raise InputError(f"“{text.strip()[:40]}” read as {err.field} = {args[err.field]}: {err.message}"
+                         if err.field in args else err.message, field="q") from None
+    return lookup(data, point)
+
+
+def parse_pair(text: str) -> tuple[float, float] | None:
+    """Two numbers typed as one text, either way of writing numbers: '431104,79; 1294868,52',
+    '1.294.868,52; 431.104,79', '107,05 11,80', '107.05, 11.8'; None when it is not two numbers."""
+    parts = text.split(";") if ";" in text else re.split(r"\s*,\s+|\s+", text.strip())
+    parts = [part.strip() for part in parts if part.strip()]
+    if len(parts) != 2:
+        return None
+    try:
+        a, b = (float(plain_decimal(part)) for part in parts)
+    except ValueError:
+        return None
+    return a, b
+
+
+def find_zones_json(data: PlanData, query: str) -> dict:
+    """``find_zones`` as /lookup?q= answers it: the zones as the planner map's panel shows them."""
+    found = find_zones(data, query)
+    vi, en = match_messages(query, len(found))
+    return {"query": {"q": query.strip()}, "version": data.version, "zones": [z.to_json() for z in found],
+            "message_vi": vi, "message_en": en}
+
+
+def match_messages(query: str, count: int) -> tuple[str, str]:
+    """What a search by id or name says about its result, in Vietnamese and English."""
+    shown = query.strip()
+    if not count:
+        return f"Không tìm thấy vùng nào khớp với “{shown}”", f"No zone matches “{shown}”"
+    return f"Tìm thấy {count} vùng khớp với “{shown}”", f"{count} zone(s) match “{shown}”"
+
+
+def folded(text: str) -> str:
+    """Lower case without diacritics (đ → d), spaces collapsed: for matching what people type."""
+    text = str(text).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return " ".join(plain.casefold().split())

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
 from .appdata import cached, page_version, plan_data, public_version, store
-from .lookup import lookup, parse_lookup
+from .lookup import MAX_QUERY, lookup, lookup_text, parse_lookup
 from .plannermap import ACCOUNT_SLOT, planner_page_context
 from .versionstate import version_state
 
@@ -33,7 +33,10 @@ def _page(version) -> str:
 @bp.get("/lookup")
 def lookup_point():
     """The public (approved) version; ``version=N`` a version this visitor may see (planner.js
-    names the version its map shows)."""
+    names the version its map shows). ``q=`` is what a person typed in the map's lookup box: a
+    point's two numbers (``crs=`` for x/y), or a zone's id or name, found as /tra-cuu finds it."""
     version = page_version() if request.args.get("version") else public_version()
     data = plan_data(version)
+    if "q" in request.args:
+        return jsonify(lookup_text(data, request.args["q"][:MAX_QUERY], request.args.get("crs", "")))
     return jsonify(lookup(data, parse_lookup(request.args, data.plan.crs)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..catalog import ILLUSTRATIVE_MARK_VI
+from ..crs import PLAN_CRSS
 from ..register import STATUSES
 from ..rules import shown
 from .pagegeo import bounds_latlng, geojson
@@ -151,14 +152,29 @@ def _context_row(data: PlanData, name: str) -> dict:
                   "swatch": "sw-dashed" if "dashArray" in style else ""}
 
 
+def failing_rules(data: PlanData) -> list[dict]:
+    """Each rule the version fails, in report order, with its violations on the map: their
+    place (feature index) in the violations layer and the zones each names. A rule failing
+    without a place (a check's error) has none; the page says so."""
+    if data.report is None:
+        return []
+    frame = data.violations()
+    places: dict[str, list[dict]] = {}
+    for index, r in enumerate(frame.itertuples()):
+        zone_ids = [z for z in (r.zone_ids or "").split(";") if z]
+        places.setdefault(r.rule_id, []).append({"index": index, "zone_ids": zone_ids,
+                                                 "zone": zone_ids[0] if zone_ids else ""})
+    return [{"rule_id": o.rule_id, "title_vi": o.title_vi, "title_en": o.title_en, "error": o.error or "",
+             "violations": places.get(o.rule_id, [])} for o in data.report.failed_rules]
+
+
 def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
     """What web/templates/planner.html needs besides the version strip's state."""
     register = register_view(data)
     report = data.report
-    status = ("Chưa kiểm tra / Not validated" if report is None else
-              f"{len(report.outcomes) - len(report.failed_rules)}/{len(report.outcomes)} "
-              "quy tắc đạt / rules pass")
-    return {"plan": data.plan, "status": status, "legend": legend_rows(data, register),
+    counts = None if report is None else (len(report.outcomes) - len(report.failed_rules), len(report.outcomes))
+    return {"plan": data.plan, "rule_counts": counts, "failing": failing_rules(data),
+            "legend": legend_rows(data, register),
             "illustrative_mark": ILLUSTRATIVE_MARK, "attribution": data.attribution,
-            "built_at": data.built_at, "account_slot": ACCOUNT_SLOT,
+            "built_at": data.built_at, "account_slot": ACCOUNT_SLOT, "crss": PLAN_CRSS,
             "payload": planner_payload(data, tiles_url=tiles_url, register=register)}

@@ -5,7 +5,6 @@ the JSON answer for programs. Thin view over ``lookup`` and ``plandata``."""
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
@@ -14,12 +13,11 @@ from ..crs import PLAN_CRSS
 from ..errors import InputError
 from ..l10n import plain_decimal
 from .appdata import page_version, plan_data
-from .lookup import lookup, parse_lookup
+from .lookup import MAX_QUERY, find_zones, lookup, match_messages, parse_lookup
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary
 from .svgmap import plan_svg
 
 bp = Blueprint("tracuu", __name__)
-MAX_QUERY = 100
 COORDINATE_FIELDS = ("x", "y", "lon", "lat")
 
 
@@ -68,24 +66,5 @@ def _answer(data: PlanData, form: dict[str, str]) -> Answer | None:
 
 
 def _by_name(data: PlanData, query: str) -> Answer:
-    """Zones whose id is the query, else whose name (either language) or kind contains it;
-    case and Vietnamese diacritics are ignored (``sau rieng`` finds ``sầu riêng``)."""
-    wanted = _folded(query)
-    if not wanted:
-        raise InputError("type a zone id or a part of its name / nhập mã hoặc tên vùng", field="q")
-    zones = data.zone_summaries
-    exact = [z for z in zones if _folded(z.id) == wanted]
-    found = exact or [z for z in zones if any(wanted in _folded(text) for text in
-                                              (z.name_vi, z.name_en, z.kind_vi, z.kind_en, z.id))]
-    if not found:
-        return Answer([], f"Không tìm thấy vùng nào khớp với “{query.strip()}”",
-                      f"No zone matches “{query.strip()}”")
-    return Answer(found, f"Tìm thấy {len(found)} vùng khớp với “{query.strip()}”",
-                  f"{len(found)} zone(s) match “{query.strip()}”")
-
-
-def _folded(text: str) -> str:
-    """Lower case without diacritics (đ → d), spaces collapsed: for matching what people type."""
-    text = str(text).replace("đ", "d").replace("Đ", "D")
-    plain = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
-    return " ".join(plain.casefold().split())
+    found = find_zones(data, query)
+    return Answer(found, *match_messages(query, len(found)))

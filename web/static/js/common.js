@@ -63,8 +63,9 @@ function offlineMap(id, bounds, tiles, options) {
   return map;
 }
 
-/* A GeoJSON layer: path style, points as circle markers of ``pointStyle``, a popup and a
-   tooltip made by functions of the feature's properties (returning elements or text). */
+/* A GeoJSON layer: path style, points as circle markers of ``pointStyle``, a popup (with
+   Leaflet's ``popupOptions``) and a tooltip made by functions of the feature's properties
+   (returning elements or text). */
 function geoLayer(geojson, o) {
   var styleOf = typeof o.style === "function" ? o.style : function () { return o.style || {}; };
   return L.geoJSON(geojson, {
@@ -72,7 +73,7 @@ function geoLayer(geojson, o) {
     pointToLayer: function (f, latlng) { return L.circleMarker(latlng, o.pointStyle || {radius: 6}); },
     onEachFeature: function (f, layer) {
       if (o.popup) layer.bindPopup(function () { return asNode(o.popup(f.properties)); },
-                                   {maxWidth: 420, className: "gj-popup"});
+                                   Object.assign({maxWidth: 420, className: "gj-popup"}, o.popupOptions));
       if (o.tooltip) layer.bindTooltip(function () { return asNode(o.tooltip(f.properties)); }, {sticky: true});
       if (o.highlight) {
         layer.on("mouseover", function () { layer.setStyle(o.highlight); });

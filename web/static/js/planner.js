@@ -1,129 +1,92 @@
 /* Planner map: draws the page's data (JSON in #planner-data, gis_service/web/plannermap.py) with
-   the vendored Leaflet; every text from the data is set as text. Click to look a point up (tra
-   cứu quy hoạch) in the version the map shows; zoom to a rule/zone from the URL
-   (/?rule=R11&zone=SR-03 or #zone=SR-03) or to a durian plot (/?plot=SR-0012, plots.js). */
+   the vendored Leaflet; every text from the data is set as text. A click, the lookup box or a
+   failing rule's link selects a zone or a violation: it is outlined on the map and described in
+   the side panel (planner_panel.js), which nothing on the map covers. Zoom to a rule/zone from
+   the URL (/?rule=R11&zone=SR-03 or #zone=SR-03) or to a durian plot (/?plot=SR-0012, plots.js).
+   One function per concern: drawing a layer, labels, the layer list, selecting, looking up. */
 "use strict";
 
-function verdictNode(passed) {
-  return h("b", {class: passed ? "ok" : "ko"}, passed ? "ĐẠT / PASS" : "KHÔNG ĐẠT / FAIL");
-}
+var NARROW = "(max-width: 700px)";
+var SELECTED = {weight: 5, color: "#000000", dashArray: null};
+/* the ids of the zones selected: their style keeps the heavy outline through hover and reset */
+var selectedZoneIds = new Set();
+/* popups open clear of the zoom buttons (top left) and the folded layer list (top right) */
+var POPUP = {maxWidth: 360, autoPanPaddingTopLeft: L.point(12, 96), autoPanPaddingBottomRight: L.point(12, 12)};
 
-function ruleItems(rules) {
-  return h("ul", {class: "rules"}, rules.map(function (r) {
-    return h("li", {class: r.passed ? "ok" : "ko"}, r.passed ? "✓ " : "✗ ", h("b", null, r.rule_id), " ",
-             r.title_vi, " ", h("small", null, "/ " + r.title_en));
-  }));
-}
-
-function row(label, value) {
-  return h("tr", null, h("th", null, label), h("td", null, value));
-}
-
-function zonePopup(z, data) {
-  var t = z.kind_target;
-  var target = t ? ["Chỉ tiêu " + t.rule_id + " / Target: ", h("b", null, t.target),
-                    " · toàn loại / whole kind " + t.measured_text + " · ", verdictNode(t.passed)]
-                 : "Không có chỉ tiêu diện tích / No area target";
-  return h("div", {class: "pp zone", "data-zone": z.id},
-    z.illustrative ? h("div", {class: "mh"}, data.illustrativeMark) : null,
-    h("b", {class: "zname"}, z.name_vi), h("br"), h("small", null, z.name_en),
-    h("table", null,
-      row("Mã vùng / Zone", z.id),
-      row("Loại / Kind", [z.kind_vi, h("br"), h("small", null, z.kind_en)]),
-      row("Mã loại đất / Land-use code", z.landuse),
-      row("Diện tích / Area", [h("b", {class: "area", "data-ha": z.area_ha.toFixed(4)}, z.area_text),
-                               " (phẳng VN-2000 / planar, " + data.planCrs + ")", h("br"),
-                               h("small", null, "trắc địa / geodesic " + z.geodesic_text)]),
-      row("Chỉ tiêu / Target", target),
-      row("Trạng thái / Status", z.status_text),
-      h("tr", null, h("th", null, "Nguồn / Provenance"), h("td", {class: "prov"}, provenance(z.provenance, data)))),
-    ruleItems(z.rules));
-}
-
-/* Where the zone comes from: the version shown, the file (and its checksum) that brought the
-   zones, the version's status and, when approved, the decision; the illustrative mark. */
-function provenance(p, data) {
-  return ["Phiên bản / version " + p.version +
-            (p.zones_version !== p.version ? " (từ phiên bản / from version " + p.zones_version + ")" : ""), h("br"),
-          p.source_file ? ["tệp / file ", h("b", null, p.source_file),
-                           p.source_sha256 ? [" · sha256 ", h("code", null, p.source_sha256.slice(0, 12) + "…")] : null]
-                        : null, h("br"),
-          h("b", null, p.status_vi), " / " + p.status_en,
-          p.decision_vi ? [h("br"), p.decision_vi, h("br"), h("small", null, p.decision_en)] : null,
-          p.illustrative ? [h("br"), h("b", {class: "mh"}, data.illustrativeMark)] : null];
-}
-
-function plotPopup(p, layer, data) {
-  return h("div", {class: "pp plot", "data-plot": p.plot_id},
-    layer.illustrative ? h("div", {class: "mh"}, data.illustrativeMark) : null,
-    h("b", {class: "zname"}, "Thửa / Plot " + p.plot_id), " ", h("small", null, "(" + p.zone_id + ")"),
-    h("table", null, p.rows.map(function (r) { return row(r[0], r[1]); })),
-    h("small", null, "Ngày xét / judged on " + p.on_vi));
-}
-
-function contextPopup(p, layer, data) {
-  return h("div", {class: "pp"}, h("b", null, p.label), h("br"), layer.title_vi, h("br"),
-           h("small", null, layer.title_en),
-           layer.illustrative ? [h("br"), h("b", {class: "mh"}, data.illustrativeMark)] : null);
-}
-
-function violationPopup(v) {
-  return h("div", {class: "pp viol"},
-    h("b", null, "⚠ " + v.rule_id + " · Vi phạm / Violation"), h("br"), v.title_vi, h("br"),
-    h("small", null, v.title_en), h("hr"), v.message_vi, h("br"), h("small", null, v.message_en), h("br"),
-    "Đo được / Measured: ", h("b", null, v.measured_text), " · Chỉ tiêu / Target: ", h("b", null, v.target));
-}
-
-function drawLayer(map, layer, data) {
-  var o = {style: layer.style};
+function drawLayer(map, layer, data, onSelect) {
+  var o = {style: layer.style, popupOptions: POPUP};
   if (layer.kind === "zones" || layer.kind === "plots") {
-    o.style = function (f) { return Object.assign({}, layer.style, {fillColor: f.properties.color}); };
+    o.style = function (f) {
+      var selected = layer.kind === "zones" && selectedZoneIds.has(f.properties.id);
+      return Object.assign({}, layer.style, {fillColor: f.properties.color}, selected ? SELECTED : null);
+    };
     o.highlight = layer.style.highlight;
   }
-  if (layer.kind === "zones") {
-    o.popup = function (p) { return zonePopup(p, data); };
-    o.tooltip = function (p) { return p.id + " · " + p.name_vi; };
-  } else if (layer.kind === "plots") {
-    o.popup = function (p) { return plotPopup(p, layer, data); };
+  if (layer.kind === "plots") {
+    o.popup = function (p) { return plotCard(p, layer, data); };
     o.tooltip = function (p) { return p.tooltip; };
     o.pointStyle = {radius: 5, color: "#222", weight: 1, fill: true, fillOpacity: 0.9};
   } else if (layer.kind === "violations") {
-    o.popup = violationPopup;
     o.tooltip = function (p) { return "⚠ " + p.rule_id + ": " + p.message_vi; };
-  } else {
-    o.popup = function (p) { return contextPopup(p, layer, data); };
+  } else if (layer.kind !== "zones") {
+    o.popup = function (p) { return contextCard(p, layer, data); };
     o.tooltip = function (p) { return p.label; };
   }
   if (layer.point_colour) {
     o.pointStyle = {radius: 8, color: "#ffffff", weight: 2, fill: true, fillColor: layer.point_colour, fillOpacity: 1};
   }
-  return geoLayer(layer.geojson, o).addTo(map);
-}
-
-function lookupResult(result, data) {
-  var head = h("div", {class: "lk-pos"}, result.lat.toFixed(6) + "°N, " + result.lon.toFixed(6) + "°E · VN-2000 " +
-    result.plan_crs + ": E " + result.plan_x.toFixed(1) + ", N " + result.plan_y.toFixed(1));
-  if (!result.inside_commune) {
-    return [head, h("div", null, result.message_vi, h("br"), h("small", null, result.message_en))];
+  var drawn = geoLayer(layer.geojson, o).addTo(map);
+  if (layer.kind === "violations") {
+    drawn.eachLayer(function (l) { l.on("click", function () { onSelect.violationClicked(l); }); });
   }
-  return [head].concat(result.zones.map(function (z) {
-    return h("div", {class: "lk-zone"},
-      z.illustrative ? [h("span", {class: "mh"}, data.illustrativeMark), h("br")] : null,
-      h("b", null, z.name_vi), z.id ? " (" + z.id + ")" : "", h("br"), h("small", null, z.name_en), h("br"),
-      "Mã loại đất / Land use: ", h("b", null, z.landuse), h("br"),
-      "Diện tích / Area: ", h("b", {class: "lk-area"}, z.area_ha === null ? "—" : formatNumber(z.area_ha, 2) + " ha"), " ",
-      z.passed === null ? null : verdictNode(z.passed),
-      ruleItems(z.rules || []));
-  }));
+  return drawn;
 }
 
-function show(box, content) {
-  box.replaceChildren();
-  appendTo(box, content);
+/* Each zone's id (and, closer in, its name) on the map: a permanent tooltip whose content is
+   an element built with text nodes, never HTML. Shown from the zoom that fits the commune. */
+function zoneLabels(map, zonesLayer) {
+  zonesLayer.eachLayer(function (l) {
+    var p = l.feature.properties;
+    l.bindTooltip(h("span", {class: "zl"}, h("b", {class: "zl-id"}, p.id), h("span", {class: "zl-name"}, p.name_vi)),
+                  {permanent: true, direction: "center", className: "zone-label", interactive: false});
+  });
+  var fitZoom = map.getZoom();
+  function update() {
+    var z = map.getZoom(), box = map.getContainer().classList;
+    box.toggle("labels-off", z < fitZoom - 1);
+    box.toggle("labels-names", z >= fitZoom + 1);
+    declutterLabels(map.getContainer());
+  }
+  map.on("zoomend", update);
+  update();
 }
 
-/* Each raster as an image overlay from this server, off at first, above the zone fills and
-   below markers and popups; clicks pass through it. */
+/* A label that would overlap one drawn before it is hidden until the zoom gives it room. */
+function declutterLabels(container) {
+  var placed = [];
+  container.querySelectorAll(".zone-label").forEach(function (el) {
+    el.classList.remove("zl-hidden");
+    var r = el.getBoundingClientRect();
+    if (!r.width) return;
+    var clash = placed.some(function (s) { return r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom; });
+    if (clash) el.classList.add("zl-hidden"); else placed.push(r);
+  });
+}
+
+/* The layer list, folded into its button (hover, a tap, or Enter opens it). The map's controls
+   come first in the Tab order, before the hundreds of shapes that take focus to show a tooltip. */
+function layerControl(map, overlays) {
+  var control = L.control.layers(null, overlays, {collapsed: true, position: "topright"}).addTo(map);
+  var box = map.getContainer();
+  box.insertBefore(box.querySelector(".leaflet-control-container"), box.firstChild);
+  [[".leaflet-control-layers-toggle", "Lớp bản đồ / Map layers"], [".leaflet-control-zoom-in", "Phóng to / Zoom in"],
+   [".leaflet-control-zoom-out", "Thu nhỏ / Zoom out"]].forEach(function (pair) {
+    var el = box.querySelector(pair[0]);
+    if (el) { el.title = pair[1]; el.setAttribute("aria-label", pair[1]); }
+  });
+  return control;
+}
+
 function rasterOverlays(map, data, overlays) {
   if (!data.rasters.length) return;
   map.createPane("rasters");
@@ -136,60 +99,209 @@ function rasterOverlays(map, data, overlays) {
   });
 }
 
-function initPlanner(data) {
-  var map = offlineMap("map", data.bounds, data.tiles);
-  var overlays = {}, byId = {};
-  data.layers.forEach(function (layer, i) {
-    if (layer.kind === "zones") rasterOverlays(map, data, overlays);  // drawn below the zones' popups
-    var drawn = drawLayer(map, layer, data);
-    byId[layer.kind === "context" ? layer.id : layer.kind] = drawn;
-    overlays[layerLabel(layer.title_vi, layer.title_en, layer.illustrative ? data.illustrativeMark : "",
-                        layer.kind === "violations" ? "viol-label" : "")] = drawn;
-  });
-  L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
-  paintSwatches(document.getElementById("legend"));
-  window.plannerMap = map;
+/* What is selected: zones outlined on the map, the panel describing them. */
+function Selection(map, zonesLayer, violationsLayer, data) {
+  this.map = map; this.zones = zonesLayer; this.violations = violationsLayer; this.data = data;
+  this.outlined = [];
+  this.marker = null;
+}
 
-  var box = document.getElementById("lookup-result");
-  var marker = null;
-  // preclick reaches the map even when a feature's popup stops the click itself
+Selection.prototype.zoneLayer = function (id) {
+  var found = null;
+  this.zones.eachLayer(function (l) { if (!found && l.feature.properties.id === id) found = l; });
+  return found;
+};
+
+Selection.prototype.outline = function (layers) {
+  var zones = this.zones, before = this.outlined;
+  this.outlined = layers.filter(Boolean);
+  selectedZoneIds = new Set(this.outlined.map(function (l) { return l.feature.properties.id; }));
+  before.concat(this.outlined).forEach(function (l) { zones.resetStyle(l); });
+  this.outlined.forEach(function (l) { l.bringToFront(); });
+};
+
+/* Show zones (JSON as the page or /lookup gives them), after an optional violation or point. */
+Selection.prototype.show = function (zones, opts) {
+  var self = this;
+  opts = opts || {};
+  this.outline(zones.map(function (z) { return z.id ? self.zoneLayer(z.id) : null; }));
+  showSelection([opts.violation ? violationCard(opts.violation) : null,
+                 opts.message ? h("p", {class: "lk-msg"}, opts.message[0], h("br"), h("small", null, opts.message[1])) : null,
+                 opts.point ? pointHead(opts.point) : null,
+                 zones.map(function (z) { return zoneCard(z, self.data); })]);
+  document.body.setAttribute("data-selected", zones.map(function (z) { return z.id || "remaining"; }).join(","));
+};
+
+Selection.prototype.fit = function (bounds) {
+  this.map.invalidateSize();
+  this.map.fitBounds(bounds, {padding: [40, 40], maxZoom: 15, animate: false});
+};
+
+Selection.prototype.violation = function (layer) {
+  var p = layer.feature.properties, self = this;
+  this.fit(layer.getBounds());
+  this.show(p.zone_ids.map(function (id) { var l = self.zoneLayer(id); return l ? l.feature.properties : null; })
+             .filter(Boolean), {violation: p});
+  layer.bringToFront();
+};
+
+/* The point looked up, drawn above the zone labels (tooltip pane: 650) so none hides it. */
+Selection.prototype.pointMarker = function (latlng) {
+  if (!this.map.getPane("lookup-point")) this.map.createPane("lookup-point").style.zIndex = 660;
+  if (this.marker) this.map.removeLayer(this.marker);
+  this.marker = L.circleMarker(latlng, {radius: 7, color: "#000", weight: 3, fillColor: "#fff", fillOpacity: 1,
+                                        interactive: false, pane: "lookup-point"}).addTo(this.map);
+};
+
+/* A /lookup answer: a point (with the zones it lies in) or the zones found by id or name. */
+Selection.prototype.answer = function (json, opts) {
+  if (json.error) { showSelection(["Lỗi / Error: ", json.error.message || String(json.error)]); return; }
+  opts = opts || {};
+  if (json.query && json.query.q !== undefined) {
+    this.show(json.zones, {message: [json.message_vi, json.message_en]});
+    var layers = json.zones.map(function (z) { return this.zoneLayer(z.id); }, this).filter(Boolean);
+    if (layers.length) this.fit(L.featureGroup(layers).getBounds());
+    return;
+  }
+  var latlng = L.latLng(json.lat, json.lon);
+  this.pointMarker(latlng);
+  var message = json.inside_commune ? null : [json.message_vi, json.message_en];
+  this.show(json.zones, {point: json, violation: opts.violation, message: message});
+  this.map.invalidateSize();  // the panel may just have opened under the map (a phone)
+  if (opts.pan) this.map.setView(latlng, Math.max(this.map.getZoom(), 14), {animate: false});
+  else if (!this.map.getBounds().contains(latlng)) this.map.panTo(latlng, {animate: false});
+};
+
+function lookupUrl(data, params) {
+  var query = new URLSearchParams(params);
+  if (data.version) query.set("version", data.version);
+  return data.lookupUrl + "?" + query.toString();
+}
+
+function fetchLookup(data, params) {
+  return fetch(lookupUrl(data, params), {headers: {Accept: "application/json"}})
+    .then(function (r) { return r.json(); });
+}
+
+/* A click anywhere looks the point up; a click on a violation also names that violation. */
+function clickLookup(map, data, selection) {
+  var clickedViolation = null;
   map.on("preclick", function (e) {
-    var url = data.lookupUrl + "?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
-      (data.version ? "&version=" + encodeURIComponent(data.version) : "");
-    if (marker) map.removeLayer(marker);
-    marker = L.circleMarker(e.latlng, {radius: 7, color: "#000", weight: 2, fillColor: "#fff", fillOpacity: 1})
-      .addTo(map);
-    show(box, "…");
-    fetch(url, {headers: {Accept: "application/json"}}).then(function (r) { return r.json(); }).then(function (json) {
-      show(box, json.error ? json.error : lookupResult(json, data));
-    }).catch(function (err) { show(box, "Lỗi / Error: " + err); });
+    clickedViolation = null;
+    selection.pointMarker(e.latlng);
+    showSelection("…");
+    fetchLookup(data, {lon: e.latlng.lng.toFixed(7), lat: e.latlng.lat.toFixed(7)}).then(function (json) {
+      selection.answer(json, {violation: clickedViolation});
+    }).catch(function (err) { showSelection("Lỗi / Error: " + err); });
   });
+  return {violationClicked: function (layer) { clickedViolation = layer.feature.properties; }};
+}
 
+/* The lookup box: coordinates (VN-2000 x; y in the chosen zone, or lon; lat) or a zone id/name. */
+function lookupBox(data, selection) {
+  var form = document.getElementById("find");
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = document.getElementById("find-text").value.trim();
+    if (!text) return;
+    showSelection("…");
+    fetchLookup(data, {q: text, crs: document.getElementById("find-crs").value}).then(function (json) {
+      selection.answer(json, {pan: true});
+    }).catch(function (err) { showSelection("Lỗi / Error: " + err); });
+  });
+}
+
+/* Each failing rule's "show on the map" link: zoom to that violation and describe it. */
+function failingRuleLinks(violationsLayer, selection, data) {
+  var features = data.layers.filter(function (l) { return l.kind === "violations"; })[0].geojson.features;
+  var byFeature = new Map();
+  violationsLayer.eachLayer(function (l) { byFeature.set(l.feature, l); });
+  document.querySelectorAll("a.viol-link").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      var layer = byFeature.get(features[Number(a.dataset.violation)]);
+      if (!layer) return;  // the link's own address still works
+      e.preventDefault();
+      selection.violation(layer);
+      document.body.setAttribute("data-focused", a.dataset.rule + ":" + (layer.feature.properties.zone_ids[0] || ""));
+      document.getElementById("selection").focus({preventScroll: true});
+    });
+  });
+  var status = document.querySelector("a#rules-status");
+  if (status) status.addEventListener("click", function () {
+    setPanelOpen(true);
+    document.getElementById("failing-rules").open = true;
+  });
+}
+
+/* /?rule=R11&zone=SR-03: the first violation of that rule (and zone), else the zone. */
+function focusFromUrl(selection, violationsLayer) {
   var params = new URLSearchParams(window.location.search);
   var hash = new URLSearchParams(window.location.hash.replace(/^#/, ""));
   var rule = params.get("rule") || hash.get("rule");
   var zone = params.get("zone") || hash.get("zone");
-  if (rule || zone) zoomTo(map, byId.zones, byId.violations, rule, zone);
-  if (byId.plots) initPlots(map, byId.plots);
-  markReady();
+  if (!rule && !zone) return;
+  var target = null;
+  violationsLayer.eachLayer(function (l) {
+    var p = l.feature.properties;
+    if (!target && (!rule || p.rule_id === rule) && (!zone || p.zone_ids.indexOf(zone) >= 0)) target = l;
+  });
+  if (target) {
+    selection.violation(target);
+  } else if (zone && selection.zoneLayer(zone)) {
+    var layer = selection.zoneLayer(zone);
+    selection.fit(layer.getBounds());
+    selection.show([layer.feature.properties]);
+  } else {
+    return;
+  }
+  document.body.setAttribute("data-focused", (rule || "") + ":" + (zone || ""));
 }
 
-function zoomTo(map, zonesLayer, violationsLayer, rule, zone) {
-  var target = null;
-  violationsLayer.eachLayer(function (layer) {
-    var p = layer.feature.properties;
-    if (!target && (!rule || p.rule_id === rule) && (!zone || p.zone_ids.indexOf(zone) >= 0)) target = layer;
-  });
-  if (!target && zone) {
-    zonesLayer.eachLayer(function (layer) {
-      if (!target && layer.feature.properties.id === zone) target = layer;
+/* The skip links move the focus itself (the lookup box may be in the folded panel). */
+function skipLinks() {
+  document.querySelectorAll("a.skip-link").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      var target = document.querySelector(a.getAttribute("href"));
+      if (!target) return;
+      e.preventDefault();
+      if (target.closest("#side")) setPanelOpen(true);
+      target.focus();
     });
-  }
-  if (!target) return;
-  var where = target.getBounds ? target.getBounds() : L.latLngBounds([target.getLatLng(), target.getLatLng()]);
-  map.fitBounds(where, {padding: [60, 60], maxZoom: 15});
-  target.openPopup(where.getCenter());
-  document.body.setAttribute("data-focused", (rule || "") + ":" + (zone || ""));
+  });
+}
+
+/* Leaflet must know when the panel beside or below the map changes the map's size. */
+function followMapSize(map) {
+  if (window.ResizeObserver) new ResizeObserver(function () { map.invalidateSize(); }).observe(map.getContainer());
+}
+
+function initPlanner(data) {
+  var narrow = window.matchMedia(NARROW).matches;
+  initPanelToggle(narrow);
+  skipLinks();
+  var map = offlineMap("map", data.bounds, data.tiles);
+  var overlays = {}, byId = {};
+  followMapSize(map);
+  var selectHooks = {violationClicked: function () {}};
+  data.layers.forEach(function (layer) {
+    if (layer.kind === "zones") rasterOverlays(map, data, overlays);  // drawn below the zones
+    var drawn = drawLayer(map, layer, data, {violationClicked: function (l) { selectHooks.violationClicked(l); }});
+    byId[layer.kind === "context" ? layer.id : layer.kind] = drawn;
+    overlays[layerLabel(layer.title_vi, layer.title_en, layer.illustrative ? data.illustrativeMark : "",
+                        layer.kind === "violations" ? "viol-label" : "")] = drawn;
+  });
+  layerControl(map, overlays);
+  zoneLabels(map, byId.zones);
+  paintSwatches(document.getElementById("legend"));
+  window.plannerMap = map;
+
+  var selection = new Selection(map, byId.zones, byId.violations, data);
+  selectHooks = clickLookup(map, data, selection);
+  lookupBox(data, selection);
+  failingRuleLinks(byId.violations, selection, data);
+  focusFromUrl(selection, byId.violations);
+  if (byId.plots) initPlots(map, byId.plots);
+  markReady();
 }
 
 initPlanner(readJson("planner-data"));
