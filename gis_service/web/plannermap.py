@@ -11,7 +11,8 @@ import math
 from ..catalog import ILLUSTRATIVE_MARK_VI
 from ..register import STATUSES
 from ..rules import shown
-from .pagegeo import bounds_latlng, geojson
+from ..settings import Settings
+from .pagegeo import bounds_latlng, geojson, vector_tiles
 from .plandata import ILLUSTRATIVE_MARK, PlanData
 from .registerdata import RegisterView, plot_popup_rows, raster_images, register_view
 from .styles import CONTEXT_STYLES, POINT_LAYERS
@@ -29,15 +30,17 @@ BASE_ORDER = ["communes", "neighbours", "remaining_land"]
 LEGEND_CONTEXT = ("thac_mo_lake", "residential", "road_ql14", "commune_boundary")
 TOP_ORDER = ["thac_mo_lake", "residential", "road_ql14", "thac_mo_dam", "commune_seat",
              "commune_boundary"]
+TILE_THRESHOLD = Settings.tile_threshold
 #: where each request puts its own sign-in state (the rest of the page is shared by everyone)
 ACCOUNT_SLOT = "<!--gis-service:account-->"
 
 
-def planner_payload(data: PlanData, *, tiles_url: str = "", register: RegisterView | None = None) -> dict:
+def planner_payload(data: PlanData, *, tiles_url: str = "", register: RegisterView | None = None,
+                    tile_threshold: int = TILE_THRESHOLD) -> dict:
     """Everything planner.js draws, in drawing order."""
     names = set(data.store.layer_names())
     layers = [context_layer(data, name) for name in BASE_ORDER if name in names]
-    layers.append(zones_layer(data))
+    layers.append(zones_layer(data, tile_threshold))
     if register is not None:
         layers.append(plots_layer(data, register))
     layers += [context_layer(data, name) for name in TOP_ORDER if name in names]
@@ -70,11 +73,24 @@ def context_layer(data: PlanData, name: str) -> dict:
                   geojson(frame[["geometry"]], [{"label": label} for label in labels]))
 
 
-def zones_layer(data: PlanData) -> dict:
+def zones_layer(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dict:
+    """The zones as GeoJSON with each popup's facts; above ``tile_threshold`` zones, none: the map
+    draws them from vector tiles (``tiles``) coloured by kind, and a click looks the point up."""
     zones = data.zones
+    tiled = zone_tiles(data, tile_threshold)
+    if tiled is not None:
+        layer = _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": HIGHLIGHT},
+                       {"type": "FeatureCollection", "features": []})
+        return layer | {"tiles": tiled}
     by_id = {z.id: z for z in data.zone_summaries}
     return _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": HIGHLIGHT},
                   geojson(zones[["geometry"]], [by_id[i].to_json() for i in zones["id"]]))
+
+
+def zone_tiles(data: PlanData, tile_threshold: int) -> dict | None:
+    """The zones from vector tiles (pagegeo.vector_tiles) when there are more than ``tile_threshold``."""
+    return vector_tiles(data.store, "zones", len(data.zones), tile_threshold, title=data.layer_title("zones"),
+                        colours={kind: k.color for kind, k in data.plan.zone_kinds.items()})
 
 
 def plots_layer(data: PlanData, view: RegisterView) -> dict:
@@ -151,7 +167,7 @@ def _context_row(data: PlanData, name: str) -> dict:
                   "swatch": "sw-dashed" if "dashArray" in style else ""}
 
 
-def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
+def planner_page_context(data: PlanData, tiles_url: str = "", tile_threshold: int = TILE_THRESHOLD) -> dict:
     """What web/templates/planner.html needs besides the version strip's state."""
     register = register_view(data)
     report = data.report
@@ -161,4 +177,5 @@ def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
     return {"plan": data.plan, "status": status, "legend": legend_rows(data, register),
             "illustrative_mark": ILLUSTRATIVE_MARK, "attribution": data.attribution,
             "built_at": data.built_at, "account_slot": ACCOUNT_SLOT,
-            "payload": planner_payload(data, tiles_url=tiles_url, register=register)}
+            "payload": planner_payload(data, tiles_url=tiles_url, register=register,
+                                       tile_threshold=tile_threshold)}
