@@ -97,6 +97,7 @@ function drawLayer(map, layer, data) {
   if (layer.point_colour) {
     o.pointStyle = {radius: 8, color: "#ffffff", weight: 2, fill: true, fillColor: layer.point_colour, fillOpacity: 1};
   }
+  if (layer.tiles) return tiledLayer(map, layer, data);  // a large layer: vector tiles (tiles.js)
   return geoLayer(layer.geojson, o).addTo(map);
 }
 
