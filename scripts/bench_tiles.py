@@ -45,35 +45,15 @@ def parcels_file(n: int) -> Path:
     return gpkg
 
 
-def parcel_layers(gpkg: Path, work: Path) -> Path:
-    """A layers folder of its own for the parcels: layers/parcels' plan and catalog, the commune
-    boundary file beside them (a catalog may not point out of its folder) and the parcels file
-    hard-linked (or copied) in."""
-    import os
-    import shutil
-
-    layers = work / "layers"
-    layers.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "layers" / "parcels" / "plan.yaml", layers / "plan.yaml")
-    catalog = (ROOT / "layers" / "parcels" / "catalog.yaml").read_text(encoding="utf-8")
-    (layers / "catalog.yaml").write_text(catalog.replace("../basemap/", ""), encoding="utf-8")
-    shutil.copy(ROOT / "layers" / "basemap" / "communes_2025.geojson", layers / "communes_2025.geojson")
-    target = layers / "parcels.gpkg"
-    if not target.exists():
-        try:
-            os.link(gpkg, target)
-        except OSError:
-            shutil.copy(gpkg, target)
-    return layers
-
-
 def built_store(n: int, work: Path, postgis: str | None = None) -> Settings:
     """The parcels built (and validated) into a GeoPackage under ``work``, or into ``postgis``."""
     from gis_service import geomcheck
     from gis_service.build import build_store
     from gis_service.store import open_store
+    from gis_service.synthetic import parcel_layers
 
-    settings = Settings(layers_dir=parcel_layers(parcels_file(n), work), store=work / "store.gpkg")
+    settings = Settings(layers_dir=parcel_layers(parcels_file(n), work / "layers", ROOT / "layers"),
+                        store=work / "store.gpkg")
     if postgis:
         settings = Settings(layers_dir=settings.layers_dir, store=postgis, users_db=work / "users.sqlite")
     store = open_store(settings)
