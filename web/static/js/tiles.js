@@ -10,6 +10,14 @@
 // _stopped is what Leaflet's own handlers check to leave an event to the layer that took it
 if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = function (e) { e._stopped = true; };
 
+/* No tile is asked for below the layer's first zoom (its tiles would be empty). Not GridLayer's
+   minZoom option: Leaflet makes that the whole map's minimum zoom and zooms the map in to it. */
+var TiledGrid = L.VectorGrid.Protobuf.extend({
+  _isValidTile: function (coords) {
+    return coords.z >= this.options.firstZoom && L.VectorGrid.Protobuf.prototype._isValidTile.call(this, coords);
+  }
+});
+
 /* A payload layer with "tiles" (gis_service/web/plannermap.py), drawn and added to the map. */
 function tiledLayer(map, layer, data) {
   return vectorTiles(map, layer.tiles, {style: layer.style, highlight: layer.style.highlight,
@@ -26,9 +34,9 @@ function vectorTiles(map, tiled, o) {
   }
   var styles = {};
   styles[tiled.layer] = styleOf;
-  var layer = L.vectorGrid.protobuf(tiled.url, {
+  var layer = new TiledGrid(tiled.url, {
     vectorTileLayerStyles: styles, rendererFactory: L.canvas.tile, interactive: o.interactive !== false,
-    minZoom: tiled.minZoom, maxNativeZoom: 18, getFeatureId: function (f) { return f.properties.id; }
+    firstZoom: tiled.minZoom, maxNativeZoom: 18, getFeatureId: function (f) { return f.properties.id; }
   });
   layer.eachLayer = function () {};  // no feature is held on the page: nothing to walk
   var selected = null;
