@@ -50,7 +50,7 @@ function vectorTiles(map, tiled, o) {
     L.popup({maxWidth: 420, className: "gj-popup"}).setLatLng(e.latlng)
       .setContent(featurePopup(p, tiled, o.mark)).openOn(map);
   });
-  zoomHint(map, layer, tiled);
+  zoomHint(map, layer, tiled, o.interactive !== false);
   return layer;
 }
 
@@ -63,10 +63,15 @@ function featurePopup(p, tiled, mark) {
     h("small", null, "Chi tiết ở ô tra cứu / details in the lookup box"));
 }
 
-function zoomHint(map, layer, tiled) {
-  var minZoom = tiled.minZoom;
-  var box = h("div", {class: "zoom-hint"}, "Phóng to để xem " + tiled.title_vi + " (từ mức " + minZoom + ")",
-              h("br"), h("small", null, "Zoom in to see " + tiled.title_en + " (from level " + minZoom + ")"));
+/* Below the first zoom: "zoom in" on a map one can zoom; on the office display (not interactive),
+   that the layer is too dense to draw at this scale. */
+function zoomHint(map, layer, tiled, interactive) {
+  var minZoom = tiled.minZoom, count = formatNumber(tiled.count, 0);
+  var box = interactive
+    ? h("div", {class: "zoom-hint"}, "Phóng to để xem " + tiled.title_vi + " (từ mức " + minZoom + ")", h("br"),
+        h("small", null, "Zoom in to see " + tiled.title_en + " (from level " + minZoom + ")"))
+    : h("div", {class: "zoom-hint"}, tiled.title_vi + ": " + count + " — quá dày để vẽ ở tỷ lệ này", h("br"),
+        h("small", null, tiled.title_en + ": " + count + " — too dense to draw at this scale"));
   var control = L.control({position: "bottomleft"});
   control.onAdd = function () { return box; };
   control.addTo(map);
