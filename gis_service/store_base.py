@@ -97,6 +97,7 @@ class VersionedStore:
         self._write_lock = threading.RLock()
         self._depth = 0  # nesting of updating() in the thread that holds the lock
         self._min_zooms: dict[str, int] = {}  # content table → its first tiled zoom
+        self._crs_of: dict[str, object] = {}  # content table → its CRS, for tiles
 
     def version(self) -> int | None:
         raise NotImplementedError
@@ -143,7 +144,10 @@ class VersionedStore:
         layer's minimum zoom (``tile_min_zoom``). PostGIS overrides this with SQL."""
         if z < self.tile_min_zoom(name, version):
             return tiles.EMPTY_TILE
-        crs = self.crs(name, version)
+        table = self._table(name, version)
+        if table not in self._crs_of:  # content-addressed: a table's CRS never changes
+            self._crs_of[table] = self.crs(name, version)
+        crs = self._crs_of[table]
         frame = self.read_layer(name, version, bbox=tiles.source_bbox(z, x, y, crs),
                                 columns=list(tiles.TILE_ATTRIBUTES))
         return tiles.encode_tile(frame, name, z, x, y)

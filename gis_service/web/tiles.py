@@ -21,9 +21,6 @@ _CACHE = "gis_service.tile_cache"
 def tile(layer: str, z: str, x: str, y: str):
     zoom, col, row = parse_tile(z, x, y)
     version = page_version()
-    view = store().at(version)
-    if layer not in view.layer_names():
-        raise NotFound(f"layer {layer!r} is not in version {version} of the store")
     etag = f"v{version}"
     asked = request.args.get("version")
     headers = {"Content-Type": MEDIA_TYPE, "ETag": f'"{etag}"',
@@ -33,8 +30,11 @@ def tile(layer: str, z: str, x: str, y: str):
         return "", 304, headers
     cache = tile_cache()
     key = (version, layer, zoom, col, row)
-    data = cache.get(key)
+    data = cache.get(key)  # only a tile of a layer the version has is ever kept
     if data is None:
+        view = store().at(version)
+        if layer not in view.layer_names():
+            raise NotFound(f"layer {layer!r} is not in version {version} of the store")
         data = view.tile(layer, zoom, col, row)
         cache.put(key, data)
     return data, 200, headers
