@@ -49,8 +49,10 @@ def parcels():
 
 
 @pytest.fixture
-def parcel_store(empty_location, parcels):
-    """The parcels written as layer 'zones' of a new store, on each back end."""
+def parcel_store(empty_location, parcels, monkeypatch):
+    """The parcels written as layer 'zones' of a new store, on each back end; tiled from zoom 0
+    (the minimum-zoom policy has its own test)."""
+    monkeypatch.setattr(tiles, "FEATURES_PER_TILE", 10 ** 9)
     from gis_service.settings import Settings
 
     store = open_store(Settings(store=empty_location))
