@@ -158,13 +158,15 @@ def main() -> int:
     parser.add_argument("--postgis", help="postgresql://… on 127.0.0.1 (a database per N is not made: "
                                           "give an empty database; it is built with the first N only)")
     parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument("--no-tiles", action="store_true", help="only the pages")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gis_service_tiles")
     args = parser.parse_args()
     for n in args.n:
         settings = built_store(n, args.work / str(n))
         by_zoom = tile_set(settings, args.per_zoom)
-        report(f"{n:,} parcels, GeoPackage store: ms per /tiles request (Flask test client)",
-               time_tiles(settings, by_zoom))
+        if not args.no_tiles:
+            report(f"{n:,} parcels, GeoPackage store: ms per /tiles request (Flask test client)",
+                   time_tiles(settings, by_zoom))
         if args.postgis:
             pg = built_store(n, args.work / str(n), args.postgis)
             report(f"{n:,} parcels, PostGIS store", time_tiles(pg, by_zoom))

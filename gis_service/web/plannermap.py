@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ..catalog import ILLUSTRATIVE_MARK_VI
+from ..l10n import number
 from ..register import STATUSES
 from ..rules import shown
 from ..settings import Settings
@@ -23,6 +24,7 @@ ZONE_STYLE = {"color": "#333333", "weight": 1.5, "fillOpacity": 0.8}
 PLOT_STYLE = {"color": "#222222", "weight": 0.8, "fillOpacity": 0.9}
 HIGHLIGHT = {"weight": 4, "color": "#000000"}
 VIOLATIONS_TITLE = ("⚠ Vi phạm quy tắc", "Rule violations")
+MAP_VIOLATIONS = 250  # findings drawn on the map at most (the page stays under 1 MB with 1M parcels)
 RASTER_OPACITY = 0.7
 #: drawing order, bottom to top; rasters, zones, plots and violations are added in between
 BASE_ORDER = ["communes", "neighbours", "remaining_land"]
@@ -107,14 +109,25 @@ def plots_layer(data: PlanData, view: RegisterView) -> dict:
 
 
 def violations_layer(data: PlanData) -> dict:
+    """The findings that failed, with their popups; above ``MAP_VIOLATIONS`` (a million parcels
+    can fail by the thousand, ~1.3 KB each in the page) the first of each rule in turn, up to
+    that many, and the layer's title says how many of how many are shown (every one is in the
+    report, the violations file and the lookup)."""
     frame = data.violations()
+    title = VIOLATIONS_TITLE
+    if len(frame) > MAP_VIOLATIONS:
+        turn = frame.groupby("rule_id", sort=False).cumcount()
+        shown_rows = frame.loc[turn.sort_values(kind="stable").index[:MAP_VIOLATIONS]].sort_index()
+        title = (f"{VIOLATIONS_TITLE[0]} ({number(MAP_VIOLATIONS, 0)}/{number(len(frame), 0)} hiển thị)",
+                 f"{VIOLATIONS_TITLE[1]} ({number(MAP_VIOLATIONS, 0, 'en')}/{number(len(frame), 0, 'en')} shown)")
+        frame = shown_rows
     facts = [{"rule_id": r.rule_id, "zone_ids": [z for z in (r.zone_ids or "").split(";") if z],
               "title_vi": r.title_vi, "title_en": r.title_en,
               "message_vi": r.message_vi, "message_en": r.message_en,
               "measured_text": "—" if r.measured is None or math.isnan(r.measured) else shown(r.measured, r.unit, "vi"),
               "target": r.target} for r in frame.itertuples()]
     layer = _layer(data, "validation_findings", "violations", VIOLATION_STYLE,
-                   geojson(frame[["geometry"]], facts), title=VIOLATIONS_TITLE)
+                   geojson(frame[["geometry"]], facts), title=title)
     layer["illustrative"] = False
     return layer
 
