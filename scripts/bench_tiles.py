@@ -56,7 +56,7 @@ def built_store(n: int, work: Path, postgis: str | None = None) -> Settings:
     settings = Settings(layers_dir=parcel_layers(parcels_file(n), work / "layers", ROOT / "layers"),
                         store=work / "store.gpkg")
     if postgis:
-        settings = Settings(layers_dir=settings.layers_dir, store=postgis, users_db=work / "users.sqlite")
+        return postgis_parcels(n, settings, postgis, work)
     store = open_store(settings)
     if not store.exists():
         # our own synthetic file, not an upload: the per-layer vertex limit for files from outside
@@ -65,6 +65,31 @@ def built_store(n: int, work: Path, postgis: str | None = None) -> Settings:
         t0 = time.perf_counter()
         build_store(settings, store)
         print(f"built {n:,} parcels into {store!r} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return settings
+
+
+def postgis_parcels(n: int, gpkg_settings: Settings, url: str, work: Path) -> Settings:
+    """The parcels as the newest version of the PostGIS store at ``url``: the version the
+    GeoPackage build made, when the database is empty (a full build); else, when its newest
+    version holds another N, the parcel layer alone written as a new version (tiles need nothing
+    else, and a second million-parcel validation would take a quarter of an hour)."""
+    import pyogrio
+
+    from gis_service.build import build_store
+    from gis_service.store import open_store
+    from gis_service.store_base import WriteInfo
+
+    settings = Settings(layers_dir=gpkg_settings.layers_dir, store=url, users_db=work / "users.sqlite")
+    store = open_store(settings)
+    t0 = time.perf_counter()
+    if not store.exists():
+        build_store(settings, store)
+    elif store.layer_extent(LAYER)[0] != n:
+        parcels = pyogrio.read_dataframe(gpkg_settings.layers_dir / "parcels.gpkg", use_arrow=True)
+        store.write({LAYER: parcels}, WriteInfo(action="bench", message=f"{n:,} parcels (bench_tiles)"))
+    else:
+        return settings
+    print(f"wrote {n:,} parcels into {store!r} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return settings
 
 
@@ -155,8 +180,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100_000])
     parser.add_argument("--per-zoom", type=int, default=30)
-    parser.add_argument("--postgis", help="postgresql://… on 127.0.0.1 (a database per N is not made: "
-                                          "give an empty database; it is built with the first N only)")
+    parser.add_argument("--postgis", help="postgresql://… on 127.0.0.1: the parcels become its newest version "
+                                          "(a full build into an empty database, else the parcel layer alone)")
     parser.add_argument("--no-pages", action="store_true")
     parser.add_argument("--no-tiles", action="store_true", help="only the pages")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gis_service_tiles")
