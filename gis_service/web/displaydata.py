@@ -3,6 +3,8 @@ about 0.1 m) and the zone and target summaries. No Flask here."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..settings import Settings
 from .pagegeo import geojson
 from .plandata import ILLUSTRATIVE_MARK, PlanData
@@ -19,9 +21,12 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
     the zones with a failed rule (else the first ones), at most ``TILED_SLIDES``."""
     zones = data.zones[["id", "geometry"]]
     tiled = zone_tiles(data, tile_threshold)
-    summaries = data.zone_summaries
-    if tiled is not None:
-        summaries = ([z for z in summaries if not z.passed] or summaries)[:TILED_SLIDES]
+    if tiled is None:
+        summaries = data.zone_summaries
+    else:  # the zones a failed rule names, else the first ones, never all of them
+        named = data.violations().get("zone_ids", pd.Series(dtype=str)).fillna("").str.split(";").explode()
+        failing = list(dict.fromkeys(i for i in named if i))[:TILED_SLIDES]
+        summaries = data.zone_summaries_of(failing or data.zones["id"].iloc[:TILED_SLIDES])
     layers = {name: geojson(data.layer(name)[["geometry"]]) for name in CONTEXT
               if name in data.store.layer_names()}
     report = data.report
