@@ -27,6 +27,8 @@ class Settings:
     scheduler: str = ""  # the dask scheduler's address (tcp://host:8786); empty: a local cluster
     secret_key: str = field(default="", repr=False)  # signs session cookies; empty: kept in secret_key beside the store
     request_time_limit_s: int = 60  # a web request's work stops at its next check after this
+    tile_threshold: int = 5_000  # a map layer with more features is drawn from vector tiles, not GeoJSON
+    tile_cache_bytes: int = 64 * 1024 * 1024  # encoded vector tiles kept in memory (least recently used dropped)
 
     @property
     def catalog_file(self) -> Path:

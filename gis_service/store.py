@@ -120,6 +120,14 @@ class GeoPackageStore(VersionedStore):
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple | None]:
+        """The feature count and bounds GDAL keeps in the GeoPackage's metadata (no read)."""
+        info = pyogrio.read_info(self.path, layer=self._table(name, version))
+        if info["geometry_type"] is None:
+            raise NotFound(f"layer {name!r} has no geometry")
+        bounds = info.get("total_bounds")
+        return int(info["features"]), (None if bounds is None or not info["features"] else tuple(bounds))
+
     def table_name(self, name: str, version: int | None = None) -> str:
         """The GeoPackage table holding a layer at a version (for readers outside this process,
         such as dask workers reading partitions of it)."""

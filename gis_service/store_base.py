@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import tiles
 from .errors import NotFound
 
 CATALOG_TABLE = "layer_catalog"
@@ -75,6 +76,8 @@ class Store(Protocol):
                    limit: int | None = None, offset: int = 0,
                    columns: list[str] | None = None) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame: ...
+    def tile(self, name: str, z: int, x: int, y: int, version: int | None = None) -> bytes: ...
+    def tile_min_zoom(self, name: str, version: int | None = None) -> int: ...
     def origin(self, name: str, version: int | None = None) -> Version: ...
     def updating(self): ...
     def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
@@ -93,6 +96,8 @@ class VersionedStore:
         # one write at a time: a thread lock in this process, the back end's lock across processes
         self._write_lock = threading.RLock()
         self._depth = 0  # nesting of updating() in the thread that holds the lock
+        self._min_zooms: dict[str, int] = {}  # content table → its first tiled zoom
+        self._crs_of: dict[str, object] = {}  # content table → its CRS, for tiles
 
     def version(self) -> int | None:
         raise NotImplementedError
@@ -118,6 +123,34 @@ class VersionedStore:
     def layer_names(self, version: int | None = None) -> list[str]:
         number = self.version() if version is None else version
         return [] if number is None else list(self._tables(number))
+
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple | None]:
+        """A layer's feature count and bounds in its CRS (None when empty), without reading it."""
+        raise NotImplementedError
+
+    def tile_min_zoom(self, name: str, version: int | None = None) -> int:
+        """The first zoom at which the layer is tiled (``tiles.min_zoom``); below it tiles are empty."""
+        table = self._table(name, version)  # content-addressed: its minimum zoom never changes
+        if table not in self._min_zooms:
+            count, bounds = self.layer_extent(name, version)
+            crs = self.crs(name, version)
+            self._min_zooms[table] = tiles.min_zoom(
+                count, None if bounds is None or crs is None else tiles.to_3857_bounds(bounds, crs))
+        return self._min_zooms[table]
+
+    def tile(self, name: str, z: int, x: int, y: int, version: int | None = None) -> bytes:
+        """The Mapbox vector tile z/x/y (web mercator) of a layer: the features read by the
+        buffered tile's bbox in the layer's CRS, encoded by ``tiles.encode_tile``. Empty below the
+        layer's minimum zoom (``tile_min_zoom``). PostGIS overrides this with SQL."""
+        if z < self.tile_min_zoom(name, version):
+            return tiles.EMPTY_TILE
+        table = self._table(name, version)
+        if table not in self._crs_of:  # content-addressed: a table's CRS never changes
+            self._crs_of[table] = self.crs(name, version)
+        crs = self._crs_of[table]
+        frame = self.read_layer(name, version, bbox=tiles.source_bbox(z, x, y, crs),
+                                columns=list(tiles.TILE_ATTRIBUTES))
+        return tiles.encode_tile(frame, name, z, x, y)
 
     def _table(self, name: str, version: int | None) -> str:
         number = self.version() if version is None else version
@@ -180,6 +213,12 @@ class StoreView:
 
     def read_table(self, name: str) -> pd.DataFrame:
         return self.store.read_table(name, self.number)
+
+    def tile(self, name: str, z: int, x: int, y: int) -> bytes:
+        return self.store.tile(name, z, x, y, self.number)
+
+    def tile_min_zoom(self, name: str) -> int:
+        return self.store.tile_min_zoom(name, self.number)
 
 
 def content_hash(frame: pd.DataFrame, description: str = "") -> str:

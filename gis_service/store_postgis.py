@@ -35,6 +35,8 @@ from .errors import InputError, NotFound
 from .store_base import (APPROVALS_TABLE, VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Version,
                          VersionedStore, WriteInfo, check_frames, table_name)
 from .store_postgis_columns import MAX_IDENTIFIER, columns_of, from_sql, to_sql
+from .store_postgis_tiles import extent_sql, tile_sql
+from .tiles import EMPTY_TILE
 
 SCHEMA = "gis_store"
 TABLES_TABLE = "store_tables"
@@ -175,6 +177,25 @@ class PostGISStore(VersionedStore):
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return self._read(self._layer(name, version), geometry=False)
+
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple | None]:
+        meta = self._spatial(name, version)
+        with self._connection() as conn:
+            return extent_sql(conn, meta)
+
+    def tile(self, name: str, z: int, x: int, y: int, version: int | None = None) -> bytes:
+        """The tile in SQL (ST_AsMVT, store_postgis_tiles); empty below the layer's minimum zoom."""
+        meta = self._spatial(name, version)
+        if z < self.tile_min_zoom(name, version):
+            return EMPTY_TILE
+        with self._connection() as conn:
+            return tile_sql(conn, meta, name, z, x, y)
+
+    def _spatial(self, name: str, version: int | None) -> dict:
+        meta = self._layer(name, version)
+        if meta["geometry_type"] is None:
+            raise NotFound(f"layer {name!r} has no geometry")
+        return meta
 
     def _layer(self, name: str, version: int | None) -> dict:
         """The store_tables row of the table ``name`` reads at ``version``, in one query."""

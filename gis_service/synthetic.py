@@ -183,3 +183,24 @@ def write_parcels(parcels: SyntheticParcels, path: Path) -> None:
     path.unlink(missing_ok=True)
     pyogrio.write_dataframe(parcels.frame, path, layer="parcels", driver="GPKG", promote_to_multi=True,
                             dataset_options={"VERSION": "1.2"}, layer_options={"DESCRIPTION": ILLUSTRATIVE_NOTE})
+
+
+def parcel_layers(gpkg: Path, folder: Path, shipped_layers: Path) -> Path:
+    """A layers folder of its own for a parcels file: the shipped parcel plan and catalog, the
+    commune boundary file beside them (a catalog may not point out of its folder) and the parcels
+    file hard-linked (or copied) in as parcels.gpkg. Returns ``folder``."""
+    import os
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shipped_layers / "parcels" / "plan.yaml", folder / "plan.yaml")
+    catalog = (shipped_layers / "parcels" / "catalog.yaml").read_text(encoding="utf-8")
+    (folder / "catalog.yaml").write_text(catalog.replace("../basemap/", ""), encoding="utf-8")
+    shutil.copy(shipped_layers / "basemap" / "communes_2025.geojson", folder / "communes_2025.geojson")
+    target = folder / "parcels.gpkg"
+    if not target.exists():
+        try:
+            os.link(gpkg, target)
+        except OSError:
+            shutil.copy(gpkg, target)
+    return folder

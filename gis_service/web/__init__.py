@@ -45,4 +45,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(uploadpages.bp)
     from . import rasters
     app.register_blueprint(rasters.bp)
+    from . import tiles
+    app.register_blueprint(tiles.bp)
     return app

@@ -3,7 +3,7 @@ English beside, cycles through the zones and the targets by itself. Thin view.""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from ..errors import InputError
 from .appdata import cached, plan_data, public_version
@@ -17,7 +17,8 @@ def display():
     interval = _seconds("interval", 12, 2, 600)  # time per slide
     health = _seconds("health", 5, 0.5, 600)     # how often to poll /healthz
     version = public_version()
-    payload = cached("display_payload", version, lambda: display_payload(plan_data(version)))
+    threshold = current_app.config["SETTINGS"].tile_threshold
+    payload = cached("display_payload", version, lambda: display_payload(plan_data(version), threshold))
     return render_template("display.html", payload=payload, interval=interval, health=health)
 
 

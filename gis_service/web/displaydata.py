@@ -3,15 +3,30 @@ about 0.1 m) and the zone and target summaries. No Flask here."""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from ..settings import Settings
 from .pagegeo import geojson
 from .plandata import ILLUSTRATIVE_MARK, PlanData
+from .plannermap import zone_tiles
 from .styles import POINT_LAYERS, display_styles
 
+TILE_THRESHOLD = Settings.tile_threshold
+TILED_SLIDES = 20
 CONTEXT = ("commune_boundary", "thac_mo_lake", "residential", "road_ql14", "commune_seat")
 
 
-def display_payload(data: PlanData) -> dict:
+def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dict:
+    """Above ``tile_threshold`` zones the map draws them from vector tiles and the slides show
+    the zones with a failed rule (else the first ones), at most ``TILED_SLIDES``."""
     zones = data.zones[["id", "geometry"]]
+    tiled = zone_tiles(data, tile_threshold)
+    if tiled is None:
+        summaries = data.zone_summaries
+    else:  # the zones a failed rule names, else the first ones, never all of them
+        named = data.violations().get("zone_ids", pd.Series(dtype=str)).fillna("").str.split(";").explode()
+        failing = list(dict.fromkeys(i for i in named if i))[:TILED_SLIDES]
+        summaries = data.zone_summaries_of(failing or data.zones["id"].iloc[:TILED_SLIDES])
     layers = {name: geojson(data.layer(name)[["geometry"]]) for name in CONTEXT
               if name in data.store.layer_names()}
     report = data.report
@@ -26,7 +41,8 @@ def display_payload(data: PlanData) -> dict:
         "illustrative": {name: data.is_illustrative(name) for name in (*CONTEXT, "zones")},
         "attribution": data.attribution,
         "styles": display_styles(), "point_colours": POINT_LAYERS,
-        "zones_geojson": geojson(zones),
+        "zones_geojson": geojson(zones) if tiled is None else {"type": "FeatureCollection", "features": []},
+        "zones_tiles": tiled,
         "layers": layers,
         "zones": [{"id": z.id, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,
                    "kind_en": z.kind_en, "landuse": z.landuse, "color": z.color,
@@ -36,7 +52,7 @@ def display_payload(data: PlanData) -> dict:
                        "passed": z.kind_target.passed},
                    "failed_rules": [{"rule_id": r["rule_id"], "title_vi": r["title_vi"],
                                      "title_en": r["title_en"]} for r in z.rules if not r["passed"]]}
-                  for z in data.zone_summaries],
+                  for z in summaries],
         "targets": [{"rule_id": t.rule_id, "subject_vi": t.subject_vi, "subject_en": t.subject_en,
                      "measured_ha": round(t.measured_ha, 2), "target": t.target, "passed": t.passed}
                     for t in data.targets],

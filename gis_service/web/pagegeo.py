@@ -49,3 +49,16 @@ def bounds_latlng(gdf: gpd.GeoDataFrame) -> list[list[float]]:
     """Leaflet's [[south, west], [north, east]] of a layer."""
     minx, miny, maxx, maxy = gdf.to_crs(WGS84).total_bounds
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def vector_tiles(view, name: str, count: int, threshold: int, *, title: tuple[str, str],
+                 colours: dict[str, str]) -> dict | None:
+    """How a page draws a layer of ``count`` features above ``threshold``: from vector tiles
+    (gis_service/web/tiles.py) at the view's version, from its minimum zoom (below it the map
+    says "zoom in"), filled by kind with ``colours``; None: at or below the threshold, the page
+    embeds the layer as GeoJSON."""
+    if count <= threshold:
+        return None
+    return {"url": f"/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf?version={view.version()}", "layer": name,
+            "minZoom": view.tile_min_zoom(name), "count": count, "title_vi": title[0], "title_en": title[1],
+            "colours": colours}

@@ -167,7 +167,17 @@ class PlanData:
 
     @cached_property
     def zone_summaries(self) -> list[ZoneSummary]:
-        zones = self.zones
+        return self._summaries(self.zones)
+
+    def zone_summaries_of(self, ids) -> list[ZoneSummary]:
+        """The summaries of these zones only, in the zones' order: a page or a lookup about a few
+        of a million parcels does not summarise them all."""
+        if "zone_summaries" in self.__dict__:
+            wanted = set(ids)
+            return [z for z in self.zone_summaries if z.id in wanted]
+        return self._summaries(self.zones[self.zones["id"].isin(list(ids))])
+
+    def _summaries(self, zones: gpd.GeoDataFrame) -> list[ZoneSummary]:
         by_kind = {t.kind: t for t in self.targets if t.kind}
         out = []
         for row in zones.itertuples():
@@ -183,10 +193,10 @@ class PlanData:
         return out
 
     def zone(self, zone_id: str) -> ZoneSummary:
-        for z in self.zone_summaries:
-            if z.id == zone_id:
-                return z
-        raise NotFound(f"zone {zone_id!r} is not in the plan")
+        found = self.zone_summaries_of([zone_id])
+        if not found:
+            raise NotFound(f"zone {zone_id!r} is not in the plan")
+        return found[0]
 
     def violations(self) -> gpd.GeoDataFrame:
         if self.report is None:

@@ -25,7 +25,8 @@ def planner_map():
 
 def _page(version) -> str:
     data = plan_data(version)
-    context = planner_page_context(data, current_app.config["SETTINGS"].tiles_url)
+    settings = current_app.config["SETTINGS"]
+    context = planner_page_context(data, settings.tiles_url, settings.tile_threshold)
     context["account_slot"] = Markup(context["account_slot"])  # our own marker, replaced per request
     return render_template("planner.html", vstate=version_state(store(), data.version), **context)
 

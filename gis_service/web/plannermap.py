@@ -10,9 +10,11 @@ import math
 
 from ..catalog import ILLUSTRATIVE_MARK_VI
 from ..crs import PLAN_CRSS
+from ..l10n import number
 from ..register import STATUSES
 from ..rules import shown
-from .pagegeo import bounds_latlng, geojson
+from ..settings import Settings
+from .pagegeo import bounds_latlng, geojson, vector_tiles
 from .plandata import ILLUSTRATIVE_MARK, PlanData
 from .registerdata import RegisterView, plot_popup_rows, raster_images, register_view
 from .styles import CONTEXT_STYLES, POINT_LAYERS
@@ -23,6 +25,7 @@ ZONE_STYLE = {"color": "#333333", "weight": 1.5, "fillOpacity": 0.8}
 PLOT_STYLE = {"color": "#222222", "weight": 0.8, "fillOpacity": 0.9}
 HIGHLIGHT = {"weight": 4, "color": "#000000"}
 VIOLATIONS_TITLE = ("⚠ Vi phạm quy tắc", "Rule violations")
+MAP_VIOLATIONS = 250  # findings drawn on the map at most (the page stays under 1 MB with 1M parcels)
 RASTER_OPACITY = 0.7
 #: drawing order, bottom to top; rasters, zones, plots and violations are added in between
 BASE_ORDER = ["communes", "neighbours", "remaining_land"]
@@ -30,15 +33,17 @@ BASE_ORDER = ["communes", "neighbours", "remaining_land"]
 LEGEND_CONTEXT = ("thac_mo_lake", "residential", "road_ql14", "commune_boundary")
 TOP_ORDER = ["thac_mo_lake", "residential", "road_ql14", "thac_mo_dam", "commune_seat",
              "commune_boundary"]
+TILE_THRESHOLD = Settings.tile_threshold
 #: where each request puts its own sign-in state (the rest of the page is shared by everyone)
 ACCOUNT_SLOT = "<!--gis-service:account-->"
 
 
-def planner_payload(data: PlanData, *, tiles_url: str = "", register: RegisterView | None = None) -> dict:
+def planner_payload(data: PlanData, *, tiles_url: str = "", register: RegisterView | None = None,
+                    tile_threshold: int = TILE_THRESHOLD) -> dict:
     """Everything planner.js draws, in drawing order."""
     names = set(data.store.layer_names())
     layers = [context_layer(data, name) for name in BASE_ORDER if name in names]
-    layers.append(zones_layer(data))
+    layers.append(zones_layer(data, tile_threshold))
     if register is not None:
         layers.append(plots_layer(data, register))
     layers += [context_layer(data, name) for name in TOP_ORDER if name in names]
@@ -71,11 +76,24 @@ def context_layer(data: PlanData, name: str) -> dict:
                   geojson(frame[["geometry"]], [{"label": label} for label in labels]))
 
 
-def zones_layer(data: PlanData) -> dict:
+def zones_layer(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dict:
+    """The zones as GeoJSON with each popup's facts; above ``tile_threshold`` zones, none: the map
+    draws them from vector tiles (``tiles``) coloured by kind, and a click looks the point up."""
     zones = data.zones
+    tiled = zone_tiles(data, tile_threshold)
+    if tiled is not None:
+        layer = _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": HIGHLIGHT},
+                       {"type": "FeatureCollection", "features": []})
+        return layer | {"tiles": tiled}
     by_id = {z.id: z for z in data.zone_summaries}
     return _layer(data, "zones", "zones", ZONE_STYLE | {"highlight": HIGHLIGHT},
                   geojson(zones[["geometry"]], [by_id[i].to_json() for i in zones["id"]]))
+
+
+def zone_tiles(data: PlanData, tile_threshold: int) -> dict | None:
+    """The zones from vector tiles (pagegeo.vector_tiles) when there are more than ``tile_threshold``."""
+    return vector_tiles(data.store, "zones", len(data.zones), tile_threshold, title=data.layer_title("zones"),
+                        colours={kind: k.color for kind, k in data.plan.zone_kinds.items()})
 
 
 def plots_layer(data: PlanData, view: RegisterView) -> dict:
@@ -91,15 +109,34 @@ def plots_layer(data: PlanData, view: RegisterView) -> dict:
     return layer
 
 
-def violations_layer(data: PlanData) -> dict:
+def mapped_violations(data: PlanData):
+    """The failed findings the map draws, in report order, and how many failed in all: above
+    ``MAP_VIOLATIONS`` (a million parcels can fail by the thousand, ~1.3 KB each in the page) the
+    first of each rule in turn, up to that many (every one is in the report, the violations file
+    and the lookup). The failing-rules list links these, by their place in this frame."""
     frame = data.violations()
+    total = len(frame)
+    if total > MAP_VIOLATIONS:
+        turn = frame.groupby("rule_id", sort=False).cumcount()
+        frame = frame.loc[turn.sort_values(kind="stable").index[:MAP_VIOLATIONS]].sort_index()
+    return frame, total
+
+
+def violations_layer(data: PlanData) -> dict:
+    """The failed findings drawn on the map, with their popups; when not all of them are drawn
+    the layer's title says how many of how many are."""
+    frame, total = mapped_violations(data)
+    title = VIOLATIONS_TITLE
+    if total > len(frame):
+        title = (f"{VIOLATIONS_TITLE[0]} ({number(len(frame), 0)}/{number(total, 0)} hiển thị)",
+                 f"{VIOLATIONS_TITLE[1]} ({number(len(frame), 0, 'en')}/{number(total, 0, 'en')} shown)")
     facts = [{"rule_id": r.rule_id, "zone_ids": [z for z in (r.zone_ids or "").split(";") if z],
               "title_vi": r.title_vi, "title_en": r.title_en,
               "message_vi": r.message_vi, "message_en": r.message_en,
               "measured_text": "—" if r.measured is None or math.isnan(r.measured) else shown(r.measured, r.unit, "vi"),
               "target": r.target} for r in frame.itertuples()]
     layer = _layer(data, "validation_findings", "violations", VIOLATION_STYLE,
-                   geojson(frame[["geometry"]], facts), title=VIOLATIONS_TITLE)
+                   geojson(frame[["geometry"]], facts), title=title)
     layer["illustrative"] = False
     return layer
 
@@ -158,7 +195,7 @@ def failing_rules(data: PlanData) -> list[dict]:
     without a place (a check's error) has none; the page says so."""
     if data.report is None:
         return []
-    frame = data.violations()
+    frame, _ = mapped_violations(data)  # the links point at what the map draws
     places: dict[str, list[dict]] = {}
     for index, r in enumerate(frame.itertuples()):
         zone_ids = [z for z in (r.zone_ids or "").split(";") if z]
@@ -168,7 +205,7 @@ def failing_rules(data: PlanData) -> list[dict]:
              "violations": places.get(o.rule_id, [])} for o in data.report.failed_rules]
 
 
-def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
+def planner_page_context(data: PlanData, tiles_url: str = "", tile_threshold: int = TILE_THRESHOLD) -> dict:
     """What web/templates/planner.html needs besides the version strip's state."""
     register = register_view(data)
     report = data.report
@@ -177,4 +214,5 @@ def planner_page_context(data: PlanData, tiles_url: str = "") -> dict:
             "legend": legend_rows(data, register),
             "illustrative_mark": ILLUSTRATIVE_MARK, "attribution": data.attribution,
             "built_at": data.built_at, "account_slot": ACCOUNT_SLOT, "crss": PLAN_CRSS,
-            "payload": planner_payload(data, tiles_url=tiles_url, register=register)}
+            "payload": planner_payload(data, tiles_url=tiles_url, register=register,
+                                       tile_threshold=tile_threshold)}

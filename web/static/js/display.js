@@ -58,6 +58,7 @@ function startDisplay(data, options) {
   var zonesLayer = L.geoJSON(data.zones_geojson, {style: function (f) {
     return {color: "#333", weight: 2, fillColor: colours[f.properties.id], fillOpacity: 0.85};
   }}).addTo(map);
+  if (data.zones_tiles) vectorTiles(map, data.zones_tiles, {style: {weight: 2, fillOpacity: 0.85}, interactive: false}).addTo(map);
   ["thac_mo_lake", "residential", "road_ql14", "commune_boundary"].forEach(function (name) {
     if (data.layers[name]) L.geoJSON(data.layers[name], {style: styles[name]}).addTo(map);
   });

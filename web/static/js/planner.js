@@ -35,6 +35,7 @@ function drawLayer(map, layer, data, onSelect) {
   if (layer.point_colour) {
     o.pointStyle = {radius: 8, color: "#ffffff", weight: 2, fill: true, fillColor: layer.point_colour, fillOpacity: 1};
   }
+  if (layer.tiles) return tiledLayer(map, layer, data);  // a large layer: vector tiles (tiles.js)
   var drawn = geoLayer(layer.geojson, o).addTo(map);
   if (layer.kind === "violations") {
     drawn.eachLayer(function (l) { l.on("click", function () { onSelect.violationClicked(l); }); });
