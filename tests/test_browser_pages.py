@@ -74,7 +74,7 @@ def test_display_page_at_1920x1080_offline_and_cycling(display_page, live_server
     assert area == f"{vi_number(planar_ha(first), 1)} ha"
     assert p.locator("#illustrative-banner").is_visible()
     assert "MINH HỌA" in p.locator("#illustrative-banner").inner_text()
-    assert "Dữ liệu ngày / Data of" in p.locator("footer").inner_text()
+    assert "Dữ liệu ngày / data of" in p.locator("footer").inner_text()
     assert "lamngockhuong/vietnam-3d-map" in p.locator("footer").inner_text()
     title_px = p.evaluate("parseFloat(getComputedStyle(document.querySelector('#panel h2')).fontSize)")
     assert title_px >= 40  # legible from three metres
