@@ -70,7 +70,7 @@ def _check(page, *, expect_in_text: str | None = None) -> None:
         assert MARKUP in expect_in_text
 
 
-@pytest.mark.parametrize("path, map_name", [("/", "plannerMap"), ("/sharing/edgematch", "edgematchMap")])
+@pytest.mark.parametrize("path, map_name", [("/", "plannerMap"), ("/chia-se", "edgematchMap")])
 def test_map_popups_tooltips_and_layer_control_show_markup_as_text(page, markup_server, path, map_name):
     page.page.goto(markup_server.url + path)
     page.page.wait_for_selector("body[data-ready='1']", timeout=10_000)

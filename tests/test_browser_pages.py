@@ -110,7 +110,7 @@ def test_display_recovers_when_the_server_restarts(display_page, settings):
 
 @pytest.mark.parametrize("path, ready", [
     ("/", "body[data-ready='1']"), ("/?rule=R03", "body[data-focused='R03:']"),
-    ("/display?interval=2", "body[data-ready='1']"), ("/sharing/edgematch", "body[data-ready='1']"),
+    ("/display?interval=2", "body[data-ready='1']"), ("/chia-se", "body[data-ready='1']"),
     ("/dashboard", "#targets"), ("/report", "#targets"), ("/downloads/", "table"),
     ("/ogcapi/?f=html", "h1"), ("/ogcapi/collections/zones/items?f=html", "table"),
     ("/ogcapi/api?f=html", "h1"), ("/nope", "#error-message"), ("/lookup?lon=x&f=html", "#error-message"),
