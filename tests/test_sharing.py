@@ -194,3 +194,41 @@ def test_edgematch_is_computed_once_per_version_at_the_default_tolerance(client,
     assert _post(client, bu_dang_shp_zip, "bu_dang.zip").status_code == 201
     assert client.get("/sharing/edgematch.json").status_code == 200 and len(calls) == 3  # upload's own, then anew
     assert client.get("/sharing/edgematch.json?tolerance=5").status_code == 200 and len(calls) == 4
+
+
+def test_upload_form_on_the_sharing_page_sends_with_the_token(browser, settings, bu_dang_shp_zip):  # noqa: F811
+    """A neighbour sends its file from /chia-se in Chromium: the form puts the token in the
+    Authorization header, the answer is shown as text (the overlap as computed here); a wrong token
+    is refused and said so, and nothing is stored."""
+    from browser_helpers import PageRecorder
+    from gis_service.web.serve import BackgroundServer
+
+    communes = gpd.read_file(SOURCE).to_crs(5899)
+    ours = communes[communes["code"].astype(str) == "25417"].geometry.iloc[0]
+    overlap = ours.intersection(communes[communes["name"] == "Bù Đăng"].geometry.iloc[0]).area / 1e4
+    server = BackgroundServer(settings).start()
+    page = PageRecorder(browser, viewport={"width": 1440, "height": 900})
+    try:
+        p = page.page
+        p.goto(server.url + "/chia-se")
+        p.wait_for_selector("body[data-ready='1']")
+        p.set_input_files("#send-form input[name=file]", files=[
+            {"name": "bu_dang.zip", "mimeType": "application/zip", "buffer": bu_dang_shp_zip}])
+        p.fill("#send-form input[name=name]", "Bù Đăng (gửi)")
+        p.fill("#send-form input[name=token]", "wrong")
+        before = _digest(settings.store)
+        p.click("#send-form button[type=submit]")
+        p.wait_for_selector("#send-result .error-box", timeout=15_000)
+        assert "401" in p.locator("#send-result").inner_text()
+        assert _digest(settings.store) == before
+        p.fill("#send-form input[name=token]", "test-token")
+        p.click("#send-form button[type=submit]")
+        item = p.locator("#send-result li[data-neighbour='Bù Đăng (gửi)']")
+        item.wait_for(timeout=30_000)
+        assert f"chồng lấn {vi_number(overlap, 2)} ha" in item.inner_text()
+        page.screenshot("chia-se-upload-1440x900")
+        assert page.console_errors == [e for e in page.console_errors if "401" in e]  # the refused try only
+        assert page.foreign_requests == [] and page.csp_violations() == []
+    finally:
+        page.close()
+        server.stop()

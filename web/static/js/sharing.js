@@ -24,4 +24,41 @@ function initSharingMap(data) {
   markReady();
 }
 
+/* The upload form: the token goes in the Authorization header (a plain form cannot set it), the
+   answer is shown as text: what was imported and its edge-matching, or the server's error. */
+function initSendForm(form, result) {
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var body = new FormData(form);
+    var token = body.get("token");
+    body.delete("token");
+    result.replaceChildren(h("p", null, "Đang gửi… ", h("span", {class: "en", lang: "en"}, "/ sending…")));
+    fetch(form.action, {method: "POST", body: body, headers: {"Authorization": "Bearer " + token}})
+      .then(function (r) { return r.json().then(function (answer) { return {ok: r.ok, status: r.status, answer: answer}; }); })
+      .then(function (reply) {
+        if (!reply.ok) {
+          result.replaceChildren(h("p", {class: "error-box"}, "Không nhận tệp (" + reply.status + "): ",
+                                   String(reply.answer.error || "")));
+          return;
+        }
+        result.replaceChildren(h("p", null, h("b", null, "Đã nhận "), h("span", {class: "en", lang: "en"}, "/ received"), ": ",
+                                 reply.answer.imported.join(", ")),
+          h("ul", null, reply.answer.edgematch.map(function (m) {
+            return h("li", {"data-neighbour": m.neighbour}, m.neighbour + ": chồng lấn " + formatNumber(m.overlap_ha, 2) +
+                     " ha, khe hở " + formatNumber(m.gap_ha, 2) + " ha, khớp " + formatNumber(m.agreed_pct, 1) + " %",
+                     h("span", {class: "en", lang: "en"}, " / overlap, gap, agreed"));
+          })),
+          h("p", null, h("a", {href: window.location.pathname + window.location.search}, "Tải lại trang để xem trên bản đồ ",
+                         h("span", {class: "en", lang: "en"}, "/ reload the page to see it on the map"))));
+      })
+      .catch(function () {
+        result.replaceChildren(h("p", {class: "error-box"}, "Không kết nối được máy chủ ",
+                                 h("span", {class: "en", lang: "en"}, "/ the server cannot be reached")));
+      });
+  });
+}
+
 initSharingMap(readJson("edgematch-data"));
+if (document.getElementById("send-form")) {
+  initSendForm(document.getElementById("send-form"), document.getElementById("send-result"));
+}
