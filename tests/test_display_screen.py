@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +35,9 @@ EXTRA_FAILING = [f"RX{i:02d}" for i in range(1, 13)]
 MEASURE = """() => {
   const regions = {};
   for (const sel of %s) {
-    const el = document.querySelector(sel), r = el.getBoundingClientRect();
+    const el = document.querySelector(sel);
+    if (!el) continue;
+    const r = el.getBoundingClientRect();
     regions[sel] = {left: r.left, top: r.top, right: r.right, bottom: r.bottom,
                     scrollHeight: el.scrollHeight, clientHeight: el.clientHeight,
                     scrollWidth: el.scrollWidth, clientWidth: el.clientWidth};
@@ -106,6 +109,7 @@ def layout_problems(measured: dict) -> list[str]:
     problems = []
     screen = {"left": 0, "top": 0, "right": SCREEN["width"], "bottom": SCREEN["height"]}
     regions = measured["regions"]
+    problems += [f"{name} is missing" for name in REGIONS if name not in regions]
     for name, box in regions.items():
         if not _inside(box, screen):
             problems.append(f"{name} reaches outside the screen: {box}")
@@ -116,7 +120,7 @@ def layout_problems(measured: dict) -> list[str]:
     for upper, lower in (("header", "#illustrative-banner"), ("#illustrative-banner", "#panel"),
                          ("#illustrative-banner", "#legend"), ("#panel", "footer"), ("#legend", "footer"),
                          ("#map", "footer")):
-        if regions[upper]["bottom"] > regions[lower]["top"] + 0.5:
+        if upper in regions and lower in regions and regions[upper]["bottom"] > regions[lower]["top"] + 0.5:
             problems.append(f"{upper} runs under {lower}")
     if measured["page"]["scrollWidth"] > SCREEN["width"] or measured["page"]["scrollHeight"] > SCREEN["height"]:
         problems.append(f"the page scrolls: {measured['page']}")
@@ -236,15 +240,12 @@ def test_offline_notice_is_legible_and_inside_the_screen(display, live_server): 
     display.screenshot("display-1920x1080-offline")
 
 
-@pytest.fixture(scope="module")
-def violations_server(tmp_path_factory):
-    """A store whose plan adds twelve rules every zone fails and a hectare target for every kind
-    (so the zones' lists and the targets table are far longer than a page), built from a copy of
-    layers/ in a temporary folder and served on loopback."""
-    root = tmp_path_factory.mktemp("violations")
-    layers = root / "layers"
-    shutil.copytree(PROJECT_ROOT / "layers", layers)
-    plan = yaml.safe_load((layers / "plan.yaml").read_text(encoding="utf-8"))
+def write_violations_layers(target: Path) -> dict[str, int]:
+    """A copy of layers/ at ``target`` whose plan adds twelve rules every zone fails and three
+    hectare targets for every kind (the zones' lists and the targets table far longer than a page);
+    returns each added target rule with its number of rows (one per kind)."""
+    shutil.copytree(PROJECT_ROOT / "layers", target)
+    plan = yaml.safe_load((target / "plan.yaml").read_text(encoding="utf-8"))
     for rule_id in EXTRA_FAILING:
         plan["rules"].append({"id": rule_id, "check": "area", "params": {"per": "feature", "min_ha": 1_000_000},
                               "title_vi": f"Mỗi vùng rộng ít nhất một triệu héc-ta (kiểm tra {rule_id})",
@@ -255,11 +256,19 @@ def violations_server(tmp_path_factory):
                               "params": {"per": "kind", "max_ha": limit},
                               "title_vi": f"Mỗi loại vùng không quá {limit} ha",
                               "title_en": f"Each kind of zone at most {limit} ha"})
-    (layers / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (target / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return {f"RT{n}": len(kinds) for n in range(3)}
+
+
+@pytest.fixture(scope="module")
+def violations_server(tmp_path_factory):
+    """The many-violations plan built into a store in a temporary folder, served on loopback."""
+    root = tmp_path_factory.mktemp("violations")
+    target_rules = write_violations_layers(root / "layers")
     store = root / "store.gpkg"
-    build_store(Settings(layers_dir=layers, store=store), GeoPackageStore(store))
-    server = BackgroundServer(Settings(layers_dir=layers, store=store)).start()
-    server.target_rules = {f"RT{n}": len(kinds) for n in range(3)}
+    build_store(Settings(layers_dir=root / "layers", store=store), GeoPackageStore(store))
+    server = BackgroundServer(Settings(layers_dir=root / "layers", store=store)).start()
+    server.target_rules = target_rules
     yield server
     server.stop()
 
