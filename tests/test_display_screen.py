@@ -136,12 +136,14 @@ def layout_problems(measured: dict) -> list[str]:
     return problems
 
 
-def step_through_cycle(page: PageRecorder, url: str, shots: str | None = None) -> list[dict]:
-    """Open the display at its first slide and press → through every state until the cycle is back
-    at the first; the state, the panel's rules and target rows, and the layout problems of each."""
+def step_through_cycle(page: PageRecorder, url: str | None, shots: str | None = None) -> list[dict]:
+    """Open the display at its first slide (or take it as it is, at its first slide) and press →
+    through every state until the cycle is back at the first; the state, the panel's rules and
+    target rows, and the layout problems of each."""
     p = page.page
-    p.goto(url + "/display?interval=600&health=600")
-    p.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    if url:
+        p.goto(url + "/display?interval=600&health=600")
+        p.wait_for_selector("body[data-ready='1']", timeout=15_000)
     count = int(p.get_attribute("body", "data-slide-count"))
     states = []
     for index in range(1, count + 1):
@@ -176,6 +178,22 @@ def test_every_state_of_the_shipped_plan_fits_the_screen(display, live_server): 
     _assert_every_state_fits(states)
     assert display.console_errors == [] and display.foreign_requests == []
     assert display.csp_violations() == []
+
+
+def test_a_screen_that_changes_size_gets_its_pages_anew(browser, live_server):  # noqa: F811
+    """Loaded in a larger window (a browser's default size before the kiosk mode sets the screen's),
+    then 1920×1080: the pages are measured anew and every state fits."""
+    page = PageRecorder(browser, viewport={"width": 2560, "height": 1440})
+    try:
+        p = page.page
+        p.goto(live_server.url + "/display?interval=600&health=600")
+        p.wait_for_selector("body[data-ready='1'][data-screen='2560x1440']", timeout=15_000)
+        p.set_viewport_size(SCREEN)
+        p.wait_for_selector("body[data-screen='1920x1080']", timeout=5_000)
+        assert p.get_attribute("body", "data-slide") == "TT-01"  # the slide on show is kept
+        _assert_every_state_fits(step_through_cycle(page, None))
+    finally:
+        page.close()
 
 
 def test_legend_names_every_zone_kind_of_the_plan(display, live_server):  # noqa: F811

@@ -159,20 +159,28 @@ function drawMap(data) {
   }
   var whole = zonesLayer.getBounds().extend(L.geoJSON(data.layers.commune_boundary).getBounds());
   map.fitBounds(whole, {padding: [20, 20]});
-  return zonesLayer;
+  return {zones: zonesLayer, refit: function () { map.invalidateSize(); map.fitBounds(whole, {padding: [20, 20]}); }};
 }
 
 function startDisplay(data, options) {
   paintSwatches(document.getElementById("legend"));
-  var zonesLayer = drawMap(data);
+  var drawn = drawMap(data), zonesLayer = drawn.zones;
   var panel = document.getElementById("panel");
-  var slides = [];
-  data.zones.map(function (z) { return {id: z.id, zone: z, parts: zoneSlide(z, data)}; })
-    .concat([{id: "summary", parts: summarySlide(data)}]).forEach(function (s) {
+  var parts = data.zones.map(function (z) { return {id: z.id, zone: z, parts: zoneSlide(z, data)}; })
+    .concat([{id: "summary", parts: summarySlide(data)}]);
+  // the cycle's pages, measured for the screen as it is now
+  function paged() {
+    var slides = [];
+    parts.forEach(function (s) {
       paginate(panel, s.parts).forEach(function (page, i, all) {
         slides.push({id: s.id, zone: s.zone, nodes: page.nodes, compact: page.compact, page: (i + 1) + "/" + all.length});
       });
     });
+    document.body.setAttribute("data-slide-count", String(slides.length));
+    document.body.setAttribute("data-screen", window.innerWidth + "x" + window.innerHeight);
+    return slides;
+  }
+  var slides = paged();
   var progress = document.getElementById("progress");
   var index = 0, timer = null;
 
@@ -199,7 +207,18 @@ function startDisplay(data, options) {
     clearTimeout(timer);
     timer = setTimeout(function () { show(index + 1); }, options.intervalMs);
   }
-  document.body.setAttribute("data-slide-count", String(slides.length));
+  // a screen that changes size (a browser going full screen after loading) gets its pages anew,
+  // the slide on show kept
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      var on = slides[index].id;
+      drawn.refit();
+      slides = paged();
+      show(slides.findIndex(function (s) { return s.id === on; }));
+    }, 250);
+  });
   // the office staff step through the cycle with the arrow keys (or a remote's page keys)
   document.addEventListener("keydown", function (e) {
     if (e.key === "ArrowRight" || e.key === "PageDown") show(index + 1);
