@@ -60,6 +60,7 @@ MEASURE = """() => {
     }
     const region = %s.find(sel => el.closest(sel));
     texts.push({text: node.textContent.trim().slice(0, 60), color: style.color, size: parseFloat(style.fontSize),
+                number: !!el.closest('td.num, .zone-area'),
                 backgrounds, region: region || null,
                 rects: rects.map(r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom}))});
   }
@@ -128,6 +129,8 @@ def layout_problems(measured: dict) -> list[str]:
         box = regions.get(text["region"], screen)
         if not all(_inside(r, box) and _inside(r, screen) for r in text["rects"]):
             problems.append(f"text {text['text']!r} is cut (outside {text['region'] or 'the screen'})")
+        if text["number"] and len({round(r["top"]) for r in text["rects"]}) > 1:
+            problems.append(f"number {text['text']!r} broken across lines")
         ratio = contrast(text)
         if ratio < 4.5:
             problems.append(f"text {text['text']!r}: contrast {ratio:.2f}:1 ({text['color']} on {text['backgrounds']})")
