@@ -153,7 +153,7 @@ def step_through_cycle(page: PageRecorder, url: str | None, shots: str | None = 
         assert p.get_attribute("body", "data-slide-index") == str(index)
         states.append({"slide": p.get_attribute("body", "data-slide"), "page": p.get_attribute("body", "data-slide-page"),
                        "rules": p.eval_on_selector_all("#panel ul.rules li", "els => els.map(e => e.dataset.rule)"),
-                       "targets": p.eval_on_selector_all("#panel tr[data-rule]", "els => els.map(e => e.dataset.rule)"),
+                       "targets": p.eval_on_selector_all("#panel table [data-rule]", "els => els.map(e => e.dataset.rule)"),
                        "problems": layout_problems(p.evaluate(MEASURE))})
         if shots:
             page.screenshot(f"{shots}-{index:02d}-{states[-1]['slide']}")

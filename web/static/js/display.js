@@ -50,10 +50,12 @@ function zoneSlide(z, data) {
 }
 
 function summarySlide(data) {
+  // a target: what it is about on a line of its own (the full width), then its figures
   var rows = data.targets.map(function (t) {
-    return h("tr", {"data-rule": t.rule_id}, h("td", null, t.subject_vi, h("br"), en(t.subject_en)),
-      h("td", {class: "num"}, formatNumber(t.measured_ha, 2) + "\u00a0ha"), h("td", {class: "num"}, t.target),
-      h("td", null, verdict(t.passed)));
+    return h("tbody", {"data-rule": t.rule_id},
+      h("tr", {class: "subject"}, h("td", {colspan: "3"}, t.subject_vi, " ", en("/ " + t.subject_en))),
+      h("tr", null, h("td", {class: "num"}, formatNumber(t.measured_ha, 2) + "\u00a0ha"), h("td", {class: "num"}, t.target),
+        h("td", null, verdict(t.passed))));
   });
   var illustrative = data.sources.filter(function (s) { return s.illustrative; })
     .map(function (s) { return s.title_vi; }).join("; ");
@@ -66,10 +68,9 @@ function summarySlide(data) {
     more: function () { return title(true); },
     items: rows,
     wrap: function (items) {
-      return h("table", null, h("colgroup", null, h("col", {class: "subject"}), h("col", {class: "measured"}),
-        h("col", {class: "target"}), h("col")), h("thead", null, h("tr", null, h("th", null, "Vùng ", en("/ zone")),
-        h("th", null, "Đo được ", en("/ measured")), h("th", null, "Chỉ tiêu ", en("/ target")), h("th"))),
-        h("tbody", null, items));
+      return h("table", null, h("colgroup", null, h("col", {class: "measured"}), h("col", {class: "target"}), h("col")),
+        h("thead", null, h("tr", null, h("th", {class: "num"}, "Đo được ", en("/ measured")),
+          h("th", {class: "num"}, "Chỉ tiêu ", en("/ target")), h("th", null, "Kết quả ", en("/ result")))), items);
     },
     tail: [h("div", {class: "row"}, "Quy tắc đạt ", en("/ rules met"), ": ",
              h("b", null, (data.rules_total - data.rules_failed) + "/" + data.rules_total)),
