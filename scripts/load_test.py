@@ -32,7 +32,7 @@ TARGETS = {
     "/report": "/report",
     "/display": "/display",
     "/downloads/": "/downloads/",
-    "/sharing/edgematch": "/sharing/edgematch",
+    "/chia-se (edge-matching)": "/chia-se",
     "/lookup": "/lookup?lon=107.1&lat=11.75",
     "/healthz": "/healthz",
     "API items (zones)": "/ogcapi/collections/zones/items?limit=100",

@@ -74,7 +74,7 @@ def test_display_page_at_1920x1080_offline_and_cycling(display_page, live_server
     assert area == f"{vi_number(planar_ha(first), 1)} ha"
     assert p.locator("#illustrative-banner").is_visible()
     assert "MINH HỌA" in p.locator("#illustrative-banner").inner_text()
-    assert "Dữ liệu ngày / Data of" in p.locator("footer").inner_text()
+    assert "Dữ liệu ngày / data of" in p.locator("footer").inner_text()
     assert "lamngockhuong/vietnam-3d-map" in p.locator("footer").inner_text()
     title_px = p.evaluate("parseFloat(getComputedStyle(document.querySelector('#panel h2')).fontSize)")
     assert title_px >= 40  # legible from three metres
@@ -110,7 +110,7 @@ def test_display_recovers_when_the_server_restarts(display_page, settings):
 
 @pytest.mark.parametrize("path, ready", [
     ("/", "body[data-ready='1']"), ("/?rule=R03", "body[data-focused='R03:']"),
-    ("/display?interval=2", "body[data-ready='1']"), ("/sharing/edgematch", "body[data-ready='1']"),
+    ("/display?interval=2", "body[data-ready='1']"), ("/chia-se", "body[data-ready='1']"),
     ("/dashboard", "#targets"), ("/report", "#targets"), ("/downloads/", "table"),
     ("/ogcapi/?f=html", "h1"), ("/ogcapi/collections/zones/items?f=html", "table"),
     ("/ogcapi/api?f=html", "h1"), ("/nope", "#error-message"), ("/lookup?lon=x&f=html", "#error-message"),

@@ -202,7 +202,8 @@ QUERY_VALUE = st.one_of(TEXT, st.text(alphabet=string.printable, max_size=20))
 
 
 @WEB
-@given(path=st.sampled_from(["/display?interval=", "/display?health=", "/sharing/edgematch.json?tolerance=",
+@given(path=st.sampled_from(["/display?interval=", "/display?health=", "/display?slide=", "/chia-se?tolerance=",
+                             "/sharing/edgematch.json?tolerance=", "/sharing/edgematch?tolerance=",
                              "/report?period=", "/downloads/zones.gpkg?crs=", "/lookup?lon=107&lat=",
                              "/ogcapi/collections/zones/items/", "/downloads/"]), value=QUERY_VALUE)
 def test_any_page_parameter_is_answered_without_a_server_error(client, path, value):

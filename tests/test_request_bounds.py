@@ -170,7 +170,7 @@ def test_401_names_its_scheme(client, auth, error):
     assert (f'error="{error}"' in challenge) if error else ("error=" not in challenge)
 
 
-@pytest.mark.parametrize("path", ["/", "/dashboard", "/display", "/report", "/sharing/edgematch",
+@pytest.mark.parametrize("path", ["/", "/dashboard", "/display", "/report", "/chia-se", "/sharing/edgematch",
                                   "/downloads/", "/ogcapi/?f=html", "/ogcapi/collections/zones/items",
                                   "/lookup?lon=107.1&lat=11.8", "/healthz", "/nope",
                                   "/static/js/common.js", "/static/vendor/leaflet/leaflet.js"])

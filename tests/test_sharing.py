@@ -130,8 +130,19 @@ def test_edgematch_report_is_public(client):
     assert client.get("/sharing/edgematch.json?tolerance=abc").status_code == 400
 
 
+def test_old_edgematch_page_leads_to_the_sharing_page(client):
+    """/sharing/edgematch was folded into /chia-se: a permanent redirect, the tolerance kept (and
+    checked), nothing else of the query carried over."""
+    response = client.get("/sharing/edgematch")
+    assert response.status_code == 308 and response.headers["Location"] == "/chia-se#edgematch"
+    response = client.get("/sharing/edgematch?tolerance=5&_external=1")
+    assert response.status_code == 308 and response.headers["Location"] == "/chia-se?tolerance=5#edgematch"
+    assert client.get("/sharing/edgematch?tolerance=abc").status_code == 400
+    assert client.get("/sharing/edgematch", follow_redirects=True).request.path == "/chia-se"
+
+
 def test_edgematch_map_page_is_offline_and_lists_the_five(client):
-    page = client.get("/sharing/edgematch").get_data(as_text=True)
+    page = client.get("/chia-se").get_data(as_text=True)
     assert "/static/vendor/leaflet/leaflet.js" in page
     assert "https://" not in page.split("<body")[0] and "cdn" not in page.lower()
     assert "<script>" not in page  # no inline script: the map's data come as JSON
@@ -145,20 +156,22 @@ def test_edgematch_map_in_a_real_browser(page, live_server):
     neighbour and the area; the report table shows each overlap (2 decimals) as computed here."""
     communes = gpd.read_file(SOURCE).to_crs(5899)
     ours = communes[communes["code"].astype(str) == "25417"].geometry.iloc[0]
-    page.page.goto(live_server.url + "/sharing/edgematch")
-    page.page.wait_for_selector("#edgematch-report")
-    report = page.page.locator("#edgematch-report").inner_text()
+    page.page.goto(live_server.url + "/sharing/edgematch")  # the old address leads to /chia-se
+    page.page.wait_for_selector("body[data-ready='1']")
+    assert page.page.url.endswith("/chia-se#edgematch")
+    report = page.page.locator("#edgematch-table").inner_text()
     for name in ("Bom Bo", "Bù Đăng", "Đồng Tâm", "Phước Sơn", "Phú Trung"):
         theirs = communes[communes["name"] == name].geometry.iloc[0]
         assert f"{vi_number(ours.intersection(theirs).area / 1e4, 2)} ha" in report, name  # 1.234,56 ha
-    overlays = page.page.locator(".leaflet-control-layers-overlays").inner_text()
-    assert "Chồng lấn / Overlaps" in overlays and "Khe hở / Gaps" in overlays
+    legend = page.page.locator("#edgematch-legend").inner_text()
+    assert "Chồng lấn" in legend and "Khe hở" in legend and "Chấm đỏ / xanh" in legend
     assert page.page.locator("path.leaflet-interactive").count() > 80  # 40 overlaps, 34 gaps, markers
     # centre the map on an overlap marker at street zoom, then click the middle of the map
     page.page.evaluate("""() => { const m = window.edgematchMap;
         m.eachLayer(l => { if (l instanceof L.CircleMarker && l.options.color === '#c00000' && !window._t)
             window._t = l; });
         m.setView(window._t.getLatLng(), 17, {animate: false}); }""")
+    page.page.locator("#edgematch-map").scroll_into_view_if_needed()
     box = page.page.locator(".leaflet-container").bounding_box()
     page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     popup = page.page.locator(".leaflet-popup-content").inner_text()
@@ -175,9 +188,47 @@ def test_edgematch_is_computed_once_per_version_at_the_default_tolerance(client,
     calls = []
     real = sharing.edgematch_store
     monkeypatch.setattr(sharing, "edgematch_store", lambda *a, **kw: calls.append(a[1:]) or real(*a, **kw))
-    for path in ("/sharing/edgematch.json", "/sharing/edgematch.txt", "/sharing/edgematch"):
+    for path in ("/sharing/edgematch.json", "/sharing/edgematch.txt", "/chia-se"):
         assert client.get(path).status_code == 200
     assert len(calls) == 1
     assert _post(client, bu_dang_shp_zip, "bu_dang.zip").status_code == 201
     assert client.get("/sharing/edgematch.json").status_code == 200 and len(calls) == 3  # upload's own, then anew
     assert client.get("/sharing/edgematch.json?tolerance=5").status_code == 200 and len(calls) == 4
+
+
+def test_upload_form_on_the_sharing_page_sends_with_the_token(browser, settings, bu_dang_shp_zip):  # noqa: F811
+    """A neighbour sends its file from /chia-se in Chromium: the form puts the token in the
+    Authorization header, the answer is shown as text (the overlap as computed here); a wrong token
+    is refused and said so, and nothing is stored."""
+    from browser_helpers import PageRecorder
+    from gis_service.web.serve import BackgroundServer
+
+    communes = gpd.read_file(SOURCE).to_crs(5899)
+    ours = communes[communes["code"].astype(str) == "25417"].geometry.iloc[0]
+    overlap = ours.intersection(communes[communes["name"] == "Bù Đăng"].geometry.iloc[0]).area / 1e4
+    server = BackgroundServer(settings).start()
+    page = PageRecorder(browser, viewport={"width": 1440, "height": 900})
+    try:
+        p = page.page
+        p.goto(server.url + "/chia-se")
+        p.wait_for_selector("body[data-ready='1']")
+        p.set_input_files("#send-form input[name=file]", files=[
+            {"name": "bu_dang.zip", "mimeType": "application/zip", "buffer": bu_dang_shp_zip}])
+        p.fill("#send-form input[name=name]", "Bù Đăng (gửi)")
+        p.fill("#send-form input[name=token]", "wrong")
+        before = _digest(settings.store)
+        p.click("#send-form button[type=submit]")
+        p.wait_for_selector("#send-result .error-box", timeout=15_000)
+        assert "401" in p.locator("#send-result").inner_text()
+        assert _digest(settings.store) == before
+        p.fill("#send-form input[name=token]", "test-token")
+        p.click("#send-form button[type=submit]")
+        item = p.locator("#send-result li[data-neighbour='Bù Đăng (gửi)']")
+        item.wait_for(timeout=30_000)
+        assert f"chồng lấn {vi_number(overlap, 2)} ha" in item.inner_text()
+        page.screenshot("chia-se-upload-1440x900")
+        assert page.console_errors == [e for e in page.console_errors if "401" in e]  # the refused try only
+        assert page.foreign_requests == [] and page.csp_violations() == []
+    finally:
+        page.close()
+        server.stop()

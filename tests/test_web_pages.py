@@ -149,8 +149,8 @@ def test_display_page_is_offline_and_marked(client):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert not FOREIGN_ASSET.search(html)
-    assert "MINH HỌA / ILLUSTRATIVE" in html and "Dữ liệu ngày / Data of" in html
-    for query, field in (("interval=1", "interval"), ("health=x", "health")):
+    assert "MINH HỌA / ILLUSTRATIVE" in html and "Dữ liệu ngày" in html and "/ data of" in html
+    for query, field in (("interval=1", "interval"), ("health=x", "health"), ("slide=0", "slide")):
         response = client.get(f"/display?{query}")
         assert response.status_code == 400 and f"field '{field}'" in response.get_json()["error"]
 

@@ -43,8 +43,9 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
         "styles": display_styles(), "point_colours": POINT_LAYERS,
         "zones_geojson": geojson(zones) if tiled is None else {"type": "FeatureCollection", "features": []},
         "zones_tiles": tiled,
+        "kinds": zone_kinds(data),
         "layers": layers,
-        "zones": [{"id": z.id, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,
+        "zones": [{"id": z.id, "kind": z.kind, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,
                    "kind_en": z.kind_en, "landuse": z.landuse, "color": z.color,
                    "area_ha": round(z.area_ha, 1), "illustrative": z.illustrative, "passed": z.passed,
                    "target": None if z.kind_target is None else {
@@ -59,3 +60,10 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
         "sources": [{"title_vi": c["title_vi"], "title_en": c["title_en"], "source": c["source"],
                      "illustrative": bool(c["illustrative"])} for c in data.catalog.to_dict("records")],
     }
+
+
+def zone_kinds(data: PlanData) -> list[dict]:
+    """The legend: each zone kind the plan's zones use, in the plan's order, by its name and colour."""
+    used = {z.kind for z in data.zone_summaries}
+    return [{"kind": kind, "name_vi": spec.name_vi, "name_en": spec.name_en, "color": spec.color}
+            for kind, spec in data.plan.zone_kinds.items() if kind in used]

@@ -1,25 +1,26 @@
-"""Sharing with neighbouring communes under /sharing: the edge-matching report (JSON, text, map)
-and the authenticated upload of a neighbour's boundary. Thin over ``edgematch`` and ``uploads``."""
+"""Sharing with neighbouring communes under /sharing: the edge-matching report (JSON, text; its map
+is on /chia-se, where the old /sharing/edgematch page now leads) and the authenticated upload of a
+neighbour's boundary. Thin over ``edgematch`` and ``uploads``."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 
 from ..edgematch import DEFAULT_TOLERANCE_M, edgematch_store, import_neighbour, report_text, summary_frame
 from ..errors import InputError
-from ..ogcapi.collections import collection
 from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
 from ..validate import BOUNDARY_LAYER
-from .appdata import cached, published, store
+from .appdata import cached, store
 from .auth import writer
 
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
 
 
-def _tolerance() -> float:
+def tolerance_arg() -> float:
+    """The ``tolerance`` parameter in metres (the default when absent), range-checked."""
     raw = request.args.get("tolerance", f"{DEFAULT_TOLERANCE_M:g}")
     try:
         value = float(raw)
@@ -30,7 +31,7 @@ def _tolerance() -> float:
     return value
 
 
-def _matches(tolerance: float):
+def edgematch_results(tolerance: float):
     """The newest version's edge-matching (boundaries are shared as they arrive, not with the
     plan's approval) and that version. At the default tolerance, what the pages and the data API
     ask for, it is computed once per version (a second of work, which anonymous requests could
@@ -43,28 +44,22 @@ def _matches(tolerance: float):
 
 @bp.get("/edgematch")
 def edgematch_map():
-    from .sharing_map import edgematch_payload
-
-    tolerance = _tolerance()
-    results, newest = _matches(tolerance)
-    layers = published(newest.version())
-    boundary = collection(layers, "commune_boundary")
-    return render_template("edgematch.html", results=results, tolerance=tolerance,
-                           attribution=f"{boundary.source} ({boundary.licence})",
-                           payload=edgematch_payload(results, boundary.read(),
-                                                     collection(layers, "neighbours").read()))
+    """The old full-screen map, folded into /chia-se: a permanent redirect to its map (the
+    tolerance asked for kept)."""
+    args = {"tolerance": f"{tolerance_arg():g}"} if "tolerance" in request.args else {}
+    return redirect(url_for("chiase.sharing_page", **args, _anchor="edgematch"), 308)
 
 
 @bp.get("/edgematch.json")
 def edgematch_json():
-    results, _ = _matches(_tolerance())
+    results, _ = edgematch_results(tolerance_arg())
     return jsonify({"tolerance_m": results[0].tolerance_m,
                     "neighbours": summary_frame(results).to_dict("records")})
 
 
 @bp.get("/edgematch.txt")
 def edgematch_text():
-    text = report_text(_matches(_tolerance())[0])
+    text = report_text(edgematch_results(tolerance_arg())[0])
     return Response(text + "\n", mimetype="text/plain")
 
 
