@@ -310,3 +310,18 @@ def test_many_failing_rules_go_onto_further_pages_never_cut(display, violations_
     for rule_id, kinds in violations_server.target_rules.items():
         assert rows.count(rule_id) == kinds, f"{rule_id}: every kind's row shown once"
     assert display.console_errors == [] and display.foreign_requests == []
+
+
+def test_a_target_on_single_zones_names_them(violations_server):
+    """Targets per zone (the extra rules are per feature) name each zone by its name beside its
+    id, read here from the shipped zones file, not by the id alone."""
+    from gis_service.web.plandata import load_plan_data
+
+    store = GeoPackageStore(violations_server.app.config["SETTINGS"].store)
+    rows = [t for t in load_plan_data(store, store.version()).targets if t.kind is None]
+    zones = source_zones()
+    assert rows and {t.rule_id for t in rows} == set(EXTRA_FAILING)
+    for t in rows:
+        (zone_id,) = t.zone_ids
+        assert t.subject_vi == f"{zone_id} · {zones[zone_id]['name_vi']}"
+        assert t.subject_en == f"{zone_id} · {zones[zone_id]['name_en']}"

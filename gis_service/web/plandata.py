@@ -3,7 +3,7 @@ status, the hectare targets, the violations, the layer catalog. No Flask here.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import geopandas as gpd
@@ -81,6 +81,10 @@ def provenance_json(p: Provenance) -> dict:
     return {**p.as_properties(), "status_vi": p.status_vi, "status_en": p.status_en,
             "illustrative": p.illustrative, "decision_vi": decision_vi(p) if approved else "",
             "decision_en": decision_en(p) if approved else ""}
+
+
+#: a target on at most this many zones names each of them
+NAMED_ZONES = 5
 
 
 @dataclass
@@ -163,7 +167,17 @@ class PlanData:
 
     @cached_property
     def targets(self) -> list[TargetRow]:
-        return hectare_targets(self.plan, self.report) if self.report else []
+        """The hectare targets; a target on a few zones names them (the zones' names beside
+        their ids), not by ids alone."""
+        rows = hectare_targets(self.plan, self.report) if self.report else []
+        few = {z for r in rows if r.kind is None and len(r.zone_ids) <= NAMED_ZONES for z in r.zone_ids}
+        if not few:
+            return rows
+        zones = self.zones
+        names = dict(zip(zones["id"], zip(zones["name_vi"], zones["name_en"])))
+        return [replace(r, subject_vi="; ".join(_named(z, names, 0) for z in r.zone_ids),
+                        subject_en="; ".join(_named(z, names, 1) for z in r.zone_ids))
+                if r.kind is None and len(r.zone_ids) <= NAMED_ZONES else r for r in rows]
 
     @cached_property
     def zone_summaries(self) -> list[ZoneSummary]:
@@ -206,6 +220,12 @@ class PlanData:
         frame["title_vi"] = [titles[r][0] for r in frame["rule_id"]]
         frame["title_en"] = [titles[r][1] for r in frame["rule_id"]]
         return frame
+
+
+def _named(zone_id: str, names: dict, lang: int) -> str:
+    """'CNC-01 · Khu nông nghiệp công nghệ cao' (the id alone when the zone has no name)."""
+    name = names.get(zone_id, ("", ""))[lang]
+    return f"{zone_id} · {name}" if isinstance(name, str) and name.strip() else zone_id
 
 
 def load_plan_data(store: Store, version: int) -> PlanData:
