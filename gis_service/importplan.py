@@ -43,6 +43,7 @@ from .config import Strict, load_yaml
 from .errors import InputError
 from .geomcheck import check_vertices
 from .plan import Plan
+from .scratch import scratch_dir
 from .uploads import extract_zip
 from .zones import REQUIRED_FIELDS, STATUSES, check_zone_attributes
 
@@ -144,8 +145,8 @@ def read_plan_file(path: Path | str, *, plan: Plan, layer: str | None = None, ma
 @contextmanager
 def _workspace(work_dir: Path | None) -> Iterator[Path]:
     if work_dir is None:
-        with tempfile.TemporaryDirectory(prefix="import-plan-") as tmp:
-            yield Path(tmp)
+        with scratch_dir("plan") as tmp:
+            yield tmp
     else:
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         yield Path(tempfile.mkdtemp(prefix="import-plan-", dir=work_dir))
