@@ -29,7 +29,7 @@ import pyogrio
 from .errors import InputError, NotFound
 from .store_base import (_BOOKKEEPING, APPROVALS_TABLE, CATALOG_TABLE, VERSION_LAYERS_TABLE,  # noqa: F401
                          VERSIONS_TABLE, Approval, Store, StoreView, Version, VersionedStore,
-                         WriteInfo, check_frames, content_hash, is_polygonal, table_name)
+                         WriteInfo, check_frames, check_version_number, content_hash, is_polygonal, table_name)
 
 
 class GeoPackageStore(VersionedStore):
@@ -73,6 +73,7 @@ class GeoPackageStore(VersionedStore):
 
     # -- reads ----------------------------------------------------------------------------
     def _tables(self, number: int) -> dict[str, str]:
+        check_version_number(number)
         with self._connect() as db:
             if not _has_table(db, VERSION_LAYERS_TABLE):
                 raise NotFound(f"version {number} is not in the store")
