@@ -53,11 +53,12 @@ PLANNER = "can_bo.dia-chinh"
 TOKEN = "crash-test-write-token"
 HTML = {"Accept": "text/html"}
 
-# The writers' parent: imports the service once, then forks one process per run on a line of
-# stdin — "cli N": ``gis-service build / import-plan / import-neighbour`` one after another (seeded
-# by N; a line in the file progress/N after each), "serve PORT": ``gis-service serve`` on 127.0.0.1:PORT — and answers with its pid. A fork
-# starts in milliseconds even on a loaded machine, so a kill lands in a write, not in Python's
-# start-up. Its children are reaped by the kernel (SIGCHLD ignored).
+# The writers' parent: imports the service once, then forks one process per line of stdin and
+# answers with its pid — "cli N": ``gis-service build / import-plan / import-neighbour`` one after
+# another (seeded by N; a line in the file progress/N after each), "serve PORT": ``gis-service
+# serve`` on 127.0.0.1:PORT (cli.main, as the console script runs them). A fork starts in
+# milliseconds even on a loaded machine, so a kill lands in a write, not in Python's start-up.
+# Its children are reaped by the kernel (SIGCHLD ignored).
 FORKER = textwrap.dedent("""
     import os, random, signal, sys
     import gis_service.build, gis_service.edgematch, gis_service.importplan, gis_service.web.serve
