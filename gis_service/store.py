@@ -95,7 +95,7 @@ class GeoPackageStore(VersionedStore):
 
     def crs(self, name: str, version: int | None = None):
         """A layer's CRS, read from the metadata without reading the features."""
-        return pyogrio.read_info(self.path, layer=self._table(name, version))["crs"]
+        return self._gdal(pyogrio.read_info, layer=self._table(name, version))["crs"]
 
     def layer_description(self, name: str, version: int | None = None) -> str:
         table = self._table(name, version)
@@ -112,12 +112,12 @@ class GeoPackageStore(VersionedStore):
         written, with or without bbox."""
         table = self._table(name, version)
         if bbox is None:
-            return pyogrio.read_dataframe(self.path, layer=table, max_features=limit, skip_features=offset,
-                                          columns=columns, use_arrow=True)
+            return self._gdal(pyogrio.read_dataframe, layer=table, max_features=limit, skip_features=offset,
+                              columns=columns, use_arrow=True)
         # with a bbox GDAL returns the R-tree's order, and its skip counts candidates whose
         # envelope meets the box but whose geometry does not: filter in GDAL, order and page here
-        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, fid_as_index=True, columns=columns,
-                                       use_arrow=True)
+        frame = self._gdal(pyogrio.read_dataframe, layer=table, bbox=bbox, fid_as_index=True, columns=columns,
+                           use_arrow=True)
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
@@ -127,7 +127,20 @@ class GeoPackageStore(VersionedStore):
         return self._table(name, version)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
-        return pyogrio.read_dataframe(self.path, layer=self._table(name, version), read_geometry=False)
+        return self._gdal(pyogrio.read_dataframe, layer=self._table(name, version), read_geometry=False)
+
+    def _gdal(self, read, **kwargs):
+        """``read(self.path, **kwargs)`` (a pyogrio read), once more after rolling back the journal of
+        a write killed since this read looked up its table: GDAL opens the file read-only, and a
+        read-only connection cannot roll a hot journal back ('attempt to write a readonly database')."""
+        try:
+            return read(self.path, **kwargs)
+        except pyogrio.errors.DataSourceError as err:
+            if "readonly database" not in str(err):
+                raise
+        with self._connect() as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a read-write read rolls it back
+        return read(self.path, **kwargs)
 
     # -- writes ---------------------------------------------------------------------------
     @contextmanager

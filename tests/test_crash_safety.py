@@ -466,3 +466,30 @@ def test_a_scratch_folder_removes_only_what_dead_processes_left(tmp_path, monkey
         assert work.parent == tmp_path and work.is_dir()
         assert not orphan.exists() and live.is_dir() and other.is_dir()
     assert not work.exists()
+
+
+KILLED_WRITE = textwrap.dedent("""
+    import os, signal, sqlite3, sys
+    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+    db.execute("PRAGMA cache_size = 2")  # the transaction spills into the file: its journal is hot
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("UPDATE store_versions SET message = 'half-written'")
+    db.execute("CREATE TABLE junk AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+               "SELECT randomblob(2000) AS b FROM n")
+    os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_a_read_racing_a_killed_write_rolls_its_journal_back(settings, monkeypatch):
+    """The reader above once met this: it looked its table up, then a writer was killed mid-
+    transaction, then GDAL (read-only) met the hot journal: 'attempt to write a readonly database'."""
+    store = GeoPackageStore(settings.store)
+    table, expected = store.table_name("zones"), gpd.read_file(SOURCE_ZONES)
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(settings.store)])
+    journal = settings.store.with_name(settings.store.name + "-journal")
+    assert killed.returncode == -signal.SIGKILL and journal.stat().st_size > 0
+    monkeypatch.setattr(store, "_table", lambda name, version: table)  # looked up before the kill
+    zones = store.read_layer("zones")
+    assert list(zones["id"]) == list(expected["id"])
+    assert not journal.exists() and "junk" not in {n for n, _ in pyogrio.list_layers(settings.store)}
+    assert {m for m, in _query(settings.store, f"SELECT message FROM {VERSIONS_TABLE}")} != {"half-written"}
