@@ -333,7 +333,7 @@ class Uploader:
                 else:
                     self._draft(self.rnd.choice(self.drafts))
                 self.done += 1
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, reset, or an answer cut short
             return  # the server was killed
         except AssertionError as err:
             self.failure = str(err)
