@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -12,6 +11,7 @@ from pydantic import Field, model_validator
 from .config import Strict, load_yaml
 from .errors import InputError
 from .layerio import read_vector
+from .scratch import scratch_dir
 from .uploads import MAX_EXPANDED_BYTES, vector_source
 
 ILLUSTRATIVE_MARK_VI = "MINH HỌA"
@@ -129,8 +129,8 @@ def read_entry(entry: LayerEntry, base: Path, target_crs, notes: list[str] | Non
     """Read one catalog layer from its file (a .zip is unpacked under limits), checked, filtered
     and reprojected to the plan CRS."""
     path = layer_path(entry, base)
-    with tempfile.TemporaryDirectory(prefix="gis-layer-") as tmp:
-        source, label = vector_source(path, Path(tmp), MAX_EXPANDED_BYTES, str(path))
+    with scratch_dir("layer") as tmp:
+        source, label = vector_source(path, tmp, MAX_EXPANDED_BYTES, str(path))
         gdf = read_vector(source, layer=entry.layer, assume_crs=entry.crs, target_crs=target_crs,
                           label=label, notes=notes,
                           expect="polygon" if entry.name in POLYGON_LAYERS else None)

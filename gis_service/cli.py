@@ -131,12 +131,16 @@ def cmd_import_plan(args, settings: Settings) -> int:
     from .build import load_sources
     from .drafts import accept, stage_draft
     from .importplan import load_mapping, read_plan_file
+    from .uploads import EXPANSION_FACTOR, check_size
 
     progress = Progress(args.quiet or args.json)
     _, plan, source = load_sources(settings)
     mapping = load_mapping(Path(args.mapping)) if args.mapping else None
     progress(f"Đọc bản vẽ / Reading {args.file}")
-    imported = read_plan_file(Path(args.file), plan=plan, layer=args.layer, mapping=mapping)
+    given = Path(args.file)
+    check_size(given, settings.upload_max_bytes, args.file)  # the same limits as a web upload
+    imported = read_plan_file(given, plan=plan, layer=args.layer, mapping=mapping,
+                              max_unzipped_bytes=EXPANSION_FACTOR * settings.upload_max_bytes)
     for note in imported.notes:
         progress(f"  {note}")
     store = open_store(settings)
@@ -239,18 +243,17 @@ def cmd_serve(args, settings: Settings) -> int:
 
 
 def cmd_import_neighbour(args, settings: Settings) -> int:
-    import tempfile
-
     from .build import load_inputs
     from .edgematch import import_neighbour
+    from .scratch import scratch_dir
     from .uploads import EXPANSION_FACTOR, check_size, vector_source
 
     _, plan = load_inputs(settings)
     given = Path(args.file)
     check_size(given, settings.upload_max_bytes, args.file)  # the same limits as a web upload
     notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="gis-import-") as tmp:
-        path, label = vector_source(given, Path(tmp), EXPANSION_FACTOR * settings.upload_max_bytes, args.file)
+    with scratch_dir("import") as tmp:
+        path, label = vector_source(given, tmp, EXPANSION_FACTOR * settings.upload_max_bytes, args.file)
         added = import_neighbour(open_store(settings), path, plan.crs, name=args.name, assume_crs=args.crs,
                                  display_name=label, notes=notes, source_file=given.name,
                                  user=_cli_user())

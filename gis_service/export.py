@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -21,6 +20,7 @@ from . import deadline
 from .crs import PLAN_CRSS, WGS84
 from .errors import InputError, NotFound
 from .ogcapi.collections import PLAN_LAYERS, collections
+from .scratch import scratch_dir
 from .store import Store
 from .store import is_polygonal
 
@@ -81,8 +81,8 @@ def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, 
     frames = {name: f.to_crs(target) if f.crs is not None else f for name, f in frames.items()}
     ext, media = FORMATS[fmt]
     filename = f"nghia_trung_{layer}_{tag}.{ext}"
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+    with scratch_dir("export") as tmp:
+        folder = tmp
         if fmt == "gpkg":
             data = _gpkg(frames, folder)
         elif fmt == "geojson":

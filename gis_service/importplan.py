@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 import tempfile
 import unicodedata
 from collections import Counter
@@ -43,6 +44,7 @@ from .config import Strict, load_yaml
 from .errors import InputError
 from .geomcheck import check_vertices
 from .plan import Plan
+from .scratch import scratch_dir
 from .uploads import extract_zip
 from .zones import REQUIRED_FIELDS, STATUSES, check_zone_attributes
 
@@ -104,12 +106,32 @@ def load_mapping(path: Path | str) -> Mapping:
     mapping = load_yaml(Path(path), Mapping)
     mapping._file = str(path)
     if mapping.id_template is not None:
-        try:
-            mapping.id_template.format(value="v", kind="k", n=1)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise InputError(f"mẫu mã chỉ dùng {{value}}, {{kind}}, {{n}} / the template may use only "
-                             f"{{value}}, {{kind}} and {{n}} ({exc!r})", file=str(path), field="id_template") from None
+        check_id_template(mapping.id_template, str(path))
     return mapping
+
+
+#: a field's format: an alignment and a width below 100, for a number optionally zero-padded ("02d")
+_TEMPLATE_SPEC = re.compile(r"[<>^]?0?\d{0,2}d?")
+
+
+def check_id_template(template: str, file: str) -> None:
+    """Only {value}, {kind} and {n}, each with at most a small width ({n:02d}): no attribute or
+    index ({value.x}, {value[0]}), no conversion, no nested field, no width that would build a
+    gigabyte-long id ({n:999999999})."""
+    def refuse(why: str) -> InputError:
+        return InputError(f"mẫu mã chỉ dùng {{value}}, {{kind}}, {{n}} / the template may use only "
+                          f"{{value}}, {{kind}} and {{n}} (e.g. {{value}}-{{n:02d}}): {why}", file=file,
+                          field="id_template")
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
+    for name, spec, conversion in fields:
+        if name not in ("value", "kind", "n") or conversion is not None:
+            raise refuse(f"{{{name}{'!' + conversion if conversion else ''}}}"[:60])
+        if not _TEMPLATE_SPEC.fullmatch(spec) or (spec.endswith("d") and name != "n"):
+            raise refuse(f"{{{name}:{spec}}}"[:60])
 
 
 def read_plan_file(path: Path | str, *, plan: Plan, layer: str | None = None, mapping: Mapping | None = None,
@@ -144,8 +166,8 @@ def read_plan_file(path: Path | str, *, plan: Plan, layer: str | None = None, ma
 @contextmanager
 def _workspace(work_dir: Path | None) -> Iterator[Path]:
     if work_dir is None:
-        with tempfile.TemporaryDirectory(prefix="import-plan-") as tmp:
-            yield Path(tmp)
+        with scratch_dir("plan") as tmp:
+            yield tmp
     else:
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         yield Path(tempfile.mkdtemp(prefix="import-plan-", dir=work_dir))

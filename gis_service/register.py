@@ -7,7 +7,6 @@ Column names are at most 10 characters so that a Shapefile keeps them whole."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from .catalog import RegisterEntry, layer_path
 from .errors import InputError
 from .crsdomain import check_box
 from .layerio import read_vector
+from .scratch import scratch_dir
 from .uploads import MAX_EXPANDED_BYTES, vector_source
 
 #: column → (Vietnamese, English) label, in the order the register is written
@@ -64,8 +64,8 @@ def read_register(path: Path, entry: RegisterEntry | None, target_crs, *,
     if path.suffix.lower() == ".csv":
         frame, labels = _read_csv(path, assume_crs or (entry.crs if entry else None))
     else:
-        with tempfile.TemporaryDirectory(prefix="gis-register-") as tmp:
-            source, label = vector_source(path, Path(tmp), MAX_EXPANDED_BYTES, name)
+        with scratch_dir("register") as tmp:
+            source, label = vector_source(path, tmp, MAX_EXPANDED_BYTES, name)
             frame = read_vector(source, layer=entry.layer if entry and entry.layer else None,
                                 assume_crs=assume_crs or (entry.crs if entry else None), label=label,
                                 expect=("polygon", "point"))

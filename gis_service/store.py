@@ -29,7 +29,7 @@ import pyogrio
 from .errors import InputError, NotFound
 from .store_base import (_BOOKKEEPING, APPROVALS_TABLE, CATALOG_TABLE, VERSION_LAYERS_TABLE,  # noqa: F401
                          VERSIONS_TABLE, Approval, Store, StoreView, Version, VersionedStore,
-                         WriteInfo, check_frames, content_hash, is_polygonal, table_name)
+                         WriteInfo, check_frames, check_version_number, content_hash, is_polygonal, table_name)
 
 
 class GeoPackageStore(VersionedStore):
@@ -73,6 +73,7 @@ class GeoPackageStore(VersionedStore):
 
     # -- reads ----------------------------------------------------------------------------
     def _tables(self, number: int) -> dict[str, str]:
+        check_version_number(number)
         with self._connect() as db:
             if not _has_table(db, VERSION_LAYERS_TABLE):
                 raise NotFound(f"version {number} is not in the store")
@@ -94,7 +95,7 @@ class GeoPackageStore(VersionedStore):
 
     def crs(self, name: str, version: int | None = None):
         """A layer's CRS, read from the metadata without reading the features."""
-        return pyogrio.read_info(self.path, layer=self._table(name, version))["crs"]
+        return self._gdal(pyogrio.read_info, layer=self._table(name, version))["crs"]
 
     def layer_description(self, name: str, version: int | None = None) -> str:
         table = self._table(name, version)
@@ -111,12 +112,12 @@ class GeoPackageStore(VersionedStore):
         written, with or without bbox."""
         table = self._table(name, version)
         if bbox is None:
-            return pyogrio.read_dataframe(self.path, layer=table, max_features=limit, skip_features=offset,
-                                          columns=columns, use_arrow=True)
+            return self._gdal(pyogrio.read_dataframe, layer=table, max_features=limit, skip_features=offset,
+                              columns=columns, use_arrow=True)
         # with a bbox GDAL returns the R-tree's order, and its skip counts candidates whose
         # envelope meets the box but whose geometry does not: filter in GDAL, order and page here
-        frame = pyogrio.read_dataframe(self.path, layer=table, bbox=bbox, fid_as_index=True, columns=columns,
-                                       use_arrow=True)
+        frame = self._gdal(pyogrio.read_dataframe, layer=table, bbox=bbox, fid_as_index=True, columns=columns,
+                           use_arrow=True)
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
@@ -134,7 +135,20 @@ class GeoPackageStore(VersionedStore):
         return self._table(name, version)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
-        return pyogrio.read_dataframe(self.path, layer=self._table(name, version), read_geometry=False)
+        return self._gdal(pyogrio.read_dataframe, layer=self._table(name, version), read_geometry=False)
+
+    def _gdal(self, read, **kwargs):
+        """``read(self.path, **kwargs)`` (a pyogrio read), once more after rolling back the journal of
+        a write killed since this read looked up its table: GDAL opens the file read-only, and a
+        read-only connection cannot roll a hot journal back ('attempt to write a readonly database')."""
+        try:
+            return read(self.path, **kwargs)
+        except pyogrio.errors.DataSourceError as err:
+            if "readonly database" not in str(err):
+                raise
+        with self._connect() as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # a read-write read rolls it back
+        return read(self.path, **kwargs)
 
     # -- writes ---------------------------------------------------------------------------
     @contextmanager

@@ -27,6 +27,14 @@ VERSIONS_TABLE = "store_versions"
 VERSION_LAYERS_TABLE = "store_version_layers"
 APPROVALS_TABLE = "store_approvals"
 _BOOKKEEPING = {VERSIONS_TABLE, VERSION_LAYERS_TABLE, APPROVALS_TABLE}
+MAX_VERSION = 2**31 - 1  # the PostGIS store's integer column (SQLite's is wider)
+
+
+def check_version_number(number: int) -> None:
+    """NotFound for a number no version can have: a typed ?version=1e30 is a missing version,
+    not an overflow in the database (a 500)."""
+    if not 1 <= number <= MAX_VERSION:
+        raise NotFound(f"version {str(number)[:20]} is not in the store")
 
 
 @dataclass(frozen=True)

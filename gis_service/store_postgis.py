@@ -33,7 +33,7 @@ import shapely
 
 from .errors import InputError, NotFound
 from .store_base import (APPROVALS_TABLE, VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Version,
-                         VersionedStore, WriteInfo, check_frames, table_name)
+                         VersionedStore, WriteInfo, check_frames, check_version_number, table_name)
 from .store_postgis_columns import MAX_IDENTIFIER, columns_of, from_sql, to_sql
 from .store_postgis_tiles import extent_sql, tile_sql
 from .tiles import EMPTY_TILE
@@ -361,6 +361,7 @@ def _current(conn) -> int | None:
 
 
 def _tables_of(conn, number: int) -> dict[str, str]:
+    check_version_number(number)
     if conn.execute(f"SELECT 1 FROM {SCHEMA}.{VERSIONS_TABLE} WHERE number = %s", (number,)).fetchone() is None:
         raise NotFound(f"version {number} is not in the store")
     rows = conn.execute(f"SELECT name, table_name FROM {SCHEMA}.{VERSION_LAYERS_TABLE} WHERE version = %s "

@@ -76,6 +76,11 @@ def run_cli_neighbour(case: Case, folder: Path, layers: Path, store: Path, capsy
                      str(folder / case.path))
 
 
+def run_cli_plan(case: Case, folder: Path, layers: Path, store: Path, capsys) -> Outcome:
+    return _measured(capsys, store, "--store", str(store), "--layers", str(layers), "import-plan",
+                     str(folder / case.path))
+
+
 def run_web_neighbour(case: Case, folder: Path, client, store: Path) -> tuple[int, str, float, float, bool]:
     before = sha256(store)
     data = (folder / case.path).read_bytes()

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ import shapely
 
 from gis_service.settings import PROJECT_ROOT
 
-from bad_corpus import BAD, Case, Outcome, run_build_case, run_cli_neighbour, run_web_neighbour
+from bad_corpus import (BAD, Case, Outcome, run_build_case, run_cli_neighbour, run_cli_plan, run_web_neighbour,
+                        sha256)
 
 SECONDS, MEGABYTES = 20.0, 300.0
 ARTIFACT = PROJECT_ROOT / "test-artifacts" / "bad_corpus.md"
@@ -253,3 +255,30 @@ def test_import_plan_refuses_a_nan_or_infinite_vertex(corpus_settings, capsys, t
     outcome = _measured(capsys, corpus_settings.store, "--store", str(corpus_settings.store), "--layers",
                         str(corpus_settings.layers_dir), "import-plan", str(draft))
     _assert_outcome(case, outcome, "import-plan")
+
+
+ARCHIVE_CASES = [c for c in CASES if c.path.startswith("nb_zip_") and "layer" not in c.path and "nested" not in c.path]
+
+
+@pytest.mark.parametrize("case", ARCHIVE_CASES, ids=lambda c: c.name)
+def test_a_bad_archive_as_a_consultants_draft_is_refused_by_cli_and_web(case, corpus_settings, capsys):
+    """The draft upload (/phien-ban/tai-len, CLI import-plan) unpacks archives with the same limits
+    as a neighbour's upload: the same refusal, nothing stored."""
+    from dataclasses import replace
+
+    from gis_service.accounts import Accounts
+    from gis_service.web import create_app
+    from test_versions_web import PASSWORD, sign_in, upload
+
+    store = corpus_settings.store
+    outcome = run_cli_plan(case, BAD, corpus_settings.layers_dir, store, capsys)
+    _assert_outcome(case, outcome, "import-plan")
+    Accounts(corpus_settings.users_file).add("can_bo.dia-chinh", PASSWORD)
+    client = create_app(replace(corpus_settings, upload_max_bytes=UPLOAD_LIMIT)).test_client()
+    assert sign_in(client, "can_bo.dia-chinh").status_code == 303
+    before = sha256(store)
+    response = upload(client, (BAD / case.path).read_bytes(), filename=Path(case.path).name)
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400, page[:500]
+    assert all(words in page for words in case.words), (case.words, page[:3000])
+    assert sha256(store) == before

@@ -211,3 +211,42 @@ def test_any_page_parameter_is_answered_without_a_server_error(client, path, val
 
     response = client.get(path + quote(value, safe=""))
     assert response.status_code < 500, (path, value, response.get_data(as_text=True)[:200])
+
+
+# -- a consultant's mapping file and an approval's date --------------------------------------------
+
+TEMPLATE = st.lists(st.one_of(st.sampled_from(["{value}", "{kind}", "{n}", "{n:02d}", "{n:999999999}", "{value.x}",
+                                               "{value[0]}", "{0}", "{}", "{n!r}", "{n:>{kind}}", "{", "}", "-"]),
+                              st.text(max_size=6)), max_size=6).map("".join)
+
+
+@FAST
+@given(TEMPLATE)
+def test_an_id_template_is_refused_or_builds_short_ids(template):
+    """Anything in a mapping's id_template is refused as bad input, or formats to a short id."""
+    from gis_service.importplan import check_id_template
+
+    try:
+        check_id_template(template, "m.yaml")
+    except InputError as err:
+        assert err.file == "m.yaml" and err.field == "id_template"
+        return
+    built = template.format(value="QH_SAURIENG", kind="residential", n=12345)
+    assert len(built) <= len(template) + 3 * (99 + len("residential"))
+
+
+@FAST
+@given(st.one_of(TEXT, st.dates().map(lambda d: d.strftime("%d/%m/%Y")), st.dates().map(str)))
+def test_a_decision_date_is_read_as_written_or_refused(raw):
+    from datetime import date
+
+    from gis_service.versions import parse_date
+
+    try:
+        got = parse_date(raw, "date")
+    except InputError as err:
+        assert err.field == "date"
+        return
+    text = raw.strip()
+    day, month, year = text.split("/") if "/" in text else reversed(text.split("-"))
+    assert got == date(int(year), int(month), int(day))

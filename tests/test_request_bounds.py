@@ -207,3 +207,19 @@ def test_work_past_the_time_limit_stops_with_503(settings):
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"
     assert "time limit" in response.get_json()["error"]
     assert client.get("/healthz").status_code == 200  # work without a check is not stopped
+
+
+HUGE = str(2**80)  # past SQLite's and PostgreSQL's integers
+
+
+@pytest.mark.parametrize("path", [f"/tra-cuu?version={HUGE}", f"/?version={HUGE}", f"/phien-ban/{HUGE}/so-sanh/1",
+                                  f"/phien-ban/1/so-sanh/{HUGE}.json", "/phien-ban/0/so-sanh/1"])
+def test_a_version_number_no_store_holds_is_404_for_a_planner(client, settings, path):
+    from gis_service.accounts import Accounts
+    from test_versions_web import PASSWORD, sign_in
+
+    Accounts(settings.users_file).add("can_bo.dia-chinh", PASSWORD)
+    assert sign_in(client, "can_bo.dia-chinh").status_code == 303
+    response = client.get(path)
+    assert response.status_code == 404, response.get_data(as_text=True)[:300]
+    assert HUGE not in response.get_json()["error"]  # the typed number is cut short in the message

@@ -1,19 +1,10 @@
 """The store keeps history: every write a version, untouched layers carried over and shared,
-diff and restore, approval, and crash safety under SIGKILL. The store-level tests run on both back
-ends (``any_settings``: GeoPackage and PostGIS)."""
+diff and restore, approval. The store-level tests run on both back ends (``any_settings``:
+GeoPackage and PostGIS). Crash safety under SIGKILL is tests/test_crash_safety.py."""
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import subprocess
-import sys
-import textwrap
-import time
-
 import geopandas as gpd
-import pyogrio
 import pytest
 import shapely
 
@@ -23,7 +14,7 @@ from gis_service.diff import diff_versions
 from gis_service.drafts import accept, stage_draft
 from gis_service.edgematch import IMPORTED_LAYER, import_neighbour
 from gis_service.settings import PROJECT_ROOT, Settings
-from gis_service.store import VERSION_LAYERS_TABLE, GeoPackageStore, WriteInfo, open_store
+from gis_service.store import GeoPackageStore, WriteInfo, open_store
 from gis_service.validate import plan_source_of
 from gis_service.versions import approve, published_version, status_of
 
@@ -185,73 +176,3 @@ def test_reads_pinned_to_a_version_never_mix(any_settings):
     assert list(view.read_layer("zones")["id"]) == list(before["id"])
     assert list(view.read_layer("zones_repaired")["id"]) == list(before["id"])
     assert "TT-01" not in set(store.read_layer("zones_repaired")["id"])
-
-
-CHILD = textwrap.dedent("""
-    import sys, random
-    import geopandas as gpd, shapely
-    from gis_service.build import build_store, load_sources
-    from gis_service.drafts import accept, stage_draft
-    from gis_service.settings import Settings
-    from gis_service.store import GeoPackageStore, WriteInfo
-    settings = Settings(layers_dir=__import__("pathlib").Path(sys.argv[1]), store=__import__("pathlib").Path(sys.argv[2]))
-    store = GeoPackageStore(settings.store)
-    _, plan, source = load_sources(settings)
-    zones = gpd.read_file(sys.argv[3])
-    rnd = random.Random(int(sys.argv[4]))
-    print("ready", flush=True)
-    while True:
-        if rnd.random() < 0.3:
-            build_store(settings, store, user="child")
-        else:
-            z = zones.copy()
-            z["geometry"] = z.geometry.translate(rnd.uniform(-5, 5), rnd.uniform(-5, 5))
-            accept(store, stage_draft(store, z, plan, source, WriteInfo("import-plan", "child", "d.geojson")))
-        print("wrote", store.version(), flush=True)
-""")
-
-
-def test_sigkill_during_builds_and_imports_leaves_a_complete_version(settings, tmp_path):
-    rnd = random.Random(20261123)
-    script = tmp_path / "child.py"
-    script.write_text(CHILD, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    kills = 0
-    for run in range(24):
-        child = subprocess.Popen([sys.executable, str(script), str(settings.layers_dir), str(settings.store),
-                                  str(SOURCE_ZONES), str(run)], env=env, stdout=subprocess.PIPE, text=True)
-        assert child.stdout.readline().strip() == "ready"
-        if run == 0:
-            child.stdout.readline()  # the first child writes one whole version before its kill
-        time.sleep(rnd.uniform(0, 3.0))  # a write takes about 0.5–3 s here: kills land in every phase
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
-        kills += 1
-        _assert_complete(GeoPackageStore(settings.store))
-    assert kills >= 20
-    store = GeoPackageStore(settings.store)
-    assert store.version() > 1, "the children wrote versions between the kills"
-    store.write({"after": gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(430_000, 1_290_000)],
-                                           crs="EPSG:5899")}, WriteInfo("test"))
-    used = {t for t, in _query(settings.store, f"SELECT DISTINCT table_name FROM {VERSION_LAYERS_TABLE}")}
-    tables = {name for name, _ in pyogrio.list_layers(settings.store)}
-    bookkeeping = {"store_versions", "store_version_layers", "store_approvals"}
-    assert tables - used - bookkeeping == set(), "a killed write's tables outlived the next write"
-    assert not [p for p in settings.store.parent.iterdir() if ".tmp" in p.name or p.name.endswith("-journal")]
-
-
-def _assert_complete(store: GeoPackageStore) -> None:
-    view = store.at()
-    names = set(view.layer_names())
-    assert {"zones", "zones_repaired", "remaining_land", "plan_file", "validation_rules", "commune_boundary"} <= names
-    zones, fixed = view.read_layer("zones"), view.read_layer("zones_repaired")
-    assert list(zones["id"]) == list(fixed["id"]) and len(zones) == 9
-    assert len(view.read_table("validation_rules")) == len(plan_source_of(view).parse().rules)
-
-
-def _query(path, sql):
-    import sqlite3
-
-    with sqlite3.connect(path) as db:
-        return db.execute(sql).fetchall()

@@ -204,6 +204,11 @@ def test_a_bad_file_is_400_on_the_form_and_nothing_is_stored(signed_in):
     assert response.status_code == 400 and "định dạng không hỗ trợ" in response.get_data(as_text=True)
     response = upload(client, grown_draft(), filename="a.geojson", mapping_file=(b"columns: [", "anh-xa.yaml"))
     assert response.status_code == 400 and "anh-xa.yaml" in response.get_data(as_text=True)
+    for template in ("{value.__class__}", "{n:999999999}"):  # a 500, and a gigabyte per id, before
+        response = upload(client, grown_draft(), filename="a.geojson",
+                          mapping_file=(f'id_template: "{template}"\n'.encode(), "anh-xa.yaml"))
+        html = unescape(response.get_data(as_text=True))
+        assert response.status_code == 400 and "id_template" in html and template in html, html[:2000]
     assert client.get("/healthz").get_json()["version"] == 1
 
 

@@ -4,13 +4,13 @@ neighbour's boundary. Thin over ``edgematch`` and ``uploads``."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 
 from ..edgematch import DEFAULT_TOLERANCE_M, edgematch_store, import_neighbour, report_text, summary_frame
 from ..errors import InputError
+from ..scratch import scratch_dir
 from ..uploads import EXPANSION_FACTOR, check_write_token, save_upload
 from ..validate import BOUNDARY_LAYER
 from .appdata import cached, store
@@ -75,8 +75,8 @@ def upload_neighbour():
         raise InputError("no file sent: use the form field 'file'", field="file")
     store = current_app.config["STORE"]
     notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="gis-upload-") as tmp:
-        path, label = save_upload(upload.read(), upload.filename, Path(tmp),
+    with scratch_dir("upload") as tmp:
+        path, label = save_upload(upload.read(), upload.filename, tmp,
                                   EXPANSION_FACTOR * settings.upload_max_bytes)
         added = import_neighbour(store, path, store.crs(BOUNDARY_LAYER),
                                  name=request.form.get("name") or None,

@@ -9,8 +9,6 @@ route decorator nearest the function), so ``url_for`` builds it."""
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
 import time
 import unicodedata
 from datetime import datetime
@@ -27,6 +25,7 @@ from ..drafts import StagedDraft, accept, stage_draft
 from ..errors import InputError
 from ..importplan import load_mapping, read_plan_file
 from ..plan import Plan
+from ..scratch import scratch_dir
 from ..store import WriteInfo
 from ..uploads import EXPANSION_FACTOR
 from ..validate import BOUNDARY_LAYER, REPAIRED_LAYER, in_plan_crs
@@ -113,22 +112,20 @@ def _stage(file: FileStorage | None, mapping_file: FileStorage | None, layer: st
         raise InputError(f"định dạng không hỗ trợ / unsupported format; gửi một trong / send one of "
                          f"{', '.join(SUFFIXES)} (Shapefile: nén .zip / zipped)", file=name, field="file")
     settings = current_app.config["SETTINGS"]
-    tmp = Path(tempfile.mkdtemp(prefix="gis-upload-"))
-    try:
-        path = tmp / name
-        file.save(path)
-        mapping = _mapping(mapping_file, tmp) if mapping_file and mapping_file.filename else None
-        _, plan, source = load_sources(settings)
-        imported = read_plan_file(path, plan=plan, layer=layer, mapping=mapping, work_dir=tmp,
-                                  max_unzipped_bytes=settings.upload_max_bytes * EXPANSION_FACTOR)
-        info = WriteInfo("import-plan", current_user(), imported.source_file, imported.sha256, message,
-                         "; ".join(imported.notes))
-        staged = stage_draft(store(), imported.zones, plan, source, info)
-        preview = preview_model(staged, plan, imported.notes)
-    except InputError as err:
-        raise InputError(_without(error_text(err), tmp)) from None  # never a server path in a message
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with scratch_dir("upload") as tmp:
+        try:
+            path = tmp / name
+            file.save(path)
+            mapping = _mapping(mapping_file, tmp) if mapping_file and mapping_file.filename else None
+            _, plan, source = load_sources(settings)
+            imported = read_plan_file(path, plan=plan, layer=layer, mapping=mapping, work_dir=tmp,
+                                      max_unzipped_bytes=settings.upload_max_bytes * EXPANSION_FACTOR)
+            info = WriteInfo("import-plan", current_user(), imported.source_file, imported.sha256, message,
+                             "; ".join(imported.notes))
+            staged = stage_draft(store(), imported.zones, plan, source, info)
+            preview = preview_model(staged, plan, imported.notes)
+        except InputError as err:
+            raise InputError(_without(error_text(err), tmp)) from None  # never a server path in a message
     return pending().add(_owner(create=True), current_user(), staged, imported.notes, preview)
 
 
