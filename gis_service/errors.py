@@ -25,6 +25,11 @@ class InputError(Exception):
         return (", ".join(where) + ": " if where else "") + self.message
 
 
+class StoreUnavailable(InputError):
+    """The store cannot be reached (a PostGIS server down): a setting to fix for the CLI (exit 2),
+    a 503 for the web, whose answer does not name the server."""
+
+
 class NotFound(Exception):
     """A layer, collection or object that does not exist (HTTP 404)."""
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import InputError, NotFound
+from .errors import InputError, NotFound, StoreUnavailable
 from .store_base import (APPROVALS_TABLE, VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Version,
                          VersionedStore, WriteInfo, check_frames, check_version_number, table_name)
 from .store_postgis_columns import MAX_IDENTIFIER, columns_of, from_sql, to_sql
@@ -102,10 +102,14 @@ class PostGISStore(VersionedStore):
             try:
                 conn = psycopg.connect(self.url, autocommit=True, application_name="gis-service")
             except psycopg.OperationalError as err:
-                raise InputError(f"cannot connect to the PostGIS store {self.path}: {err}".strip(),
-                                 field="GIS_SERVICE_STORE") from None
+                raise StoreUnavailable(f"cannot connect to the PostGIS store {self.path}: {err}".strip(),
+                                       field="GIS_SERVICE_STORE") from None
         try:
             yield conn
+        except psycopg.OperationalError as err:  # the server went away (or cut the session) mid-use
+            conn.close()
+            raise StoreUnavailable(f"the PostGIS store {self.path} stopped answering: {err}".strip(),
+                                   field="GIS_SERVICE_STORE") from None
         finally:
             if conn.closed or conn.broken or conn.info.transaction_status != 0:  # 0: idle
                 conn.close()

@@ -194,6 +194,29 @@ def test_the_password_stays_out_of_messages(pg_settings):
     store.close()
 
 
+def test_a_store_gone_is_503_naming_neither_host_nor_database(tmp_path, pg_cluster, pg_built_template):
+    """The PostGIS database going away under a running server (dropped, its sessions cut) is the
+    service being unavailable (503, Retry-After), not the visitor's bad request, and the answer
+    names neither the server nor the database; the CLI says the same as a setting to fix (exit 2)."""
+    from gis_service.cli import main
+    from gis_service.web import create_app
+
+    name = "gis_test_gone_" + str(os.getpid())
+    url = pg_cluster.create_database(name, template=pg_built_template)
+    settings = Settings(layers_dir=PROJECT_ROOT / "layers", store=url, users_db=tmp_path / "users.sqlite",
+                        secret_key="k" * 32)
+    client = create_app(settings).test_client()
+    paths = ("/dashboard", "/ogcapi/collections/zones/items", "/lookup?lon=107.1&lat=11.6")
+    assert [client.get(path).status_code for path in paths] == [200, 200, 200]
+    pg_cluster.drop_database(name)
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 503 and response.headers["Retry-After"], path
+        text = response.get_data(as_text=True)
+        assert name not in text and "127.0.0.1" not in text and "postgresql" not in text, path
+    assert main(["--store", url, "versions"]) == 2
+
+
 def test_the_store_setting_keeps_a_postgresql_url(tmp_path):
     url = "postgresql://planner@127.0.0.1:5433/nghia_trung"
     assert Settings.from_env({"GIS_SERVICE_STORE": url}).store == url

@@ -12,11 +12,11 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..deadline import TimeLimit
-from ..errors import InputError, NotFound, Unauthorized
+from ..errors import InputError, NotFound, StoreUnavailable, Unauthorized
 
-#: one mapping from exception type to HTTP status
+#: one mapping from exception type to HTTP status (the first type that matches, so a subclass first)
 HTTP_STATUS: dict[type[Exception], int] = {
-    InputError: 400, Unauthorized: 401, NotFound: 404, RequestEntityTooLarge: 413, TimeLimit: 503}
+    StoreUnavailable: 503, InputError: 400, Unauthorized: 401, NotFound: 404, RequestEntityTooLarge: 413, TimeLimit: 503}
 TITLES = {400: "Yêu cầu không hợp lệ / Bad request", 401: "Cần xác thực / Authentication required",
           403: "Không được phép / Forbidden", 404: "Không tìm thấy / Not found",
           405: "Phương thức không được hỗ trợ / Method not allowed",
@@ -39,6 +39,10 @@ def handle(err: Exception) -> Response:
                                  request.method, request.path, exc_info=err)
         message = (f"Lỗi máy chủ, đã ghi nhật ký với mã {incident} / internal server error, "
                    f"logged as incident {incident}")
+    elif isinstance(err, StoreUnavailable):
+        current_app.logger.error("kho dữ liệu không truy cập được / store unavailable: %s", err)
+        message = ("Kho dữ liệu tạm thời không truy cập được, xin thử lại sau / "
+                   "the data store cannot be reached for now, please try again later")
     elif isinstance(err, RequestEntityTooLarge):
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         message = (f"Tệp tải lên vượt giới hạn {limit:,} byte / "
