@@ -18,6 +18,7 @@ from shapely.errors import GEOSException
 
 from .coverage import SMALL, Layout, layout
 from .crs import geodesic_ha
+from . import deadline
 from .errors import CheckError, InputError, NotFound
 from .geom import PARALLEL_MIN, in_chunks, polygonal
 from .l10n import LayerTitles
@@ -76,6 +77,7 @@ def run_rules(plan: Plan, zones: gpd.GeoDataFrame, boundary, layers: dict[str, g
                   titles=titles or LayerTitles(), raw_valid=derived.valid)
 
     def outcome(n: int, rule) -> RuleOutcome:
+        deadline.check()  # a web request's validation (a draft, a neighbour) stops between rules
         if progress:
             progress(f"[{n}/{len(plan.rules)}] {rule.id} {rule.title_en}")
         return rule_outcome(plan, rule, lambda: CHECKS[rule.check].run(rule, parse_params(rule), ctx))

@@ -223,3 +223,22 @@ def test_a_version_number_no_store_holds_is_404_for_a_planner(client, settings, 
     response = client.get(path)
     assert response.status_code == 404, response.get_data(as_text=True)[:300]
     assert HUGE not in response.get_json()["error"]  # the typed number is cut short in the message
+
+
+def test_a_draft_checked_past_the_time_limit_stops_with_503_and_stores_nothing(settings):
+    """The validation of an uploaded draft checks the limit between rules: at 0 s the upload
+    answers 503 and the store is byte for byte as it was (no version, no pending draft)."""
+    import hashlib
+    from dataclasses import replace
+
+    from gis_service.accounts import Accounts
+    from gis_service.web import create_app
+    from test_versions_web import PASSWORD, grown_draft, sign_in, upload
+
+    Accounts(settings.users_file).add("can_bo.dia-chinh", PASSWORD)
+    client = create_app(replace(settings, request_time_limit_s=0)).test_client()
+    assert sign_in(client, "can_bo.dia-chinh").status_code == 303
+    before = hashlib.sha256(settings.store.read_bytes()).hexdigest()
+    response = upload(client, grown_draft())
+    assert response.status_code == 503, response.get_data(as_text=True)[:500]
+    assert hashlib.sha256(settings.store.read_bytes()).hexdigest() == before
