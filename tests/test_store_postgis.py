@@ -350,7 +350,7 @@ CHILD = textwrap.dedent("""
 
 
 def test_sigkill_during_writes_leaves_a_complete_version(pg_settings, tmp_path):
-    from test_versions import SOURCE_ZONES, _assert_complete
+    from test_crash_safety import SOURCE_ZONES, assert_current_complete
 
     rnd = random.Random(20261124)
     script = tmp_path / "child.py"
@@ -367,7 +367,7 @@ def test_sigkill_during_writes_leaves_a_complete_version(pg_settings, tmp_path):
         child.wait()
         child.stdout.close()
         store = open_store(pg_settings)
-        _assert_complete(store)
+        assert_current_complete(store, f"run {run}")
         assert _schema_tables(store) == _referenced_tables(store), "a killed write left a table behind"
         store.close()
     assert open_store(pg_settings).version() > 1, "the children wrote versions between the kills"
