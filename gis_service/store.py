@@ -120,10 +120,15 @@ class GeoPackageStore(VersionedStore):
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
-    def table_name(self, name: str, version: int | None = None) -> str:
-        """The GeoPackage table holding a layer at a version (for readers outside this process,
-        such as dask workers reading partitions of it)."""
-        return self._table(name, version)
+    @property
+    def location(self) -> str:
+        """What ``open_location`` opens this store from again (in another process: a dask worker)."""
+        return str(self.path)
+
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple]:
+        """A layer's feature count and bounds (in its own CRS), from the GeoPackage's metadata."""
+        info = pyogrio.read_info(self.path, layer=self._table(name, version), force_total_bounds=True)
+        return int(info["features"]), tuple(float(v) for v in info["total_bounds"])
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return pyogrio.read_dataframe(self.path, layer=self._table(name, version), read_geometry=False)
@@ -267,7 +272,11 @@ def _drop_layer(path: Path, table: str) -> None:
 def open_store(settings) -> Store:
     """The store named by the settings' ``store`` URL: a GeoPackage path (or ``gpkg:PATH``), or
     ``postgresql://user@host:port/database`` for the PostGIS store. One per app, not per request."""
-    url = str(settings.store)
+    return open_location(str(settings.store))
+
+
+def open_location(url: str) -> Store:
+    """The store at a location as ``open_store`` takes it, or as a store's ``location`` gives it."""
     if is_postgres_url(url):
         from .store_postgis import PostGISStore
 

@@ -75,6 +75,7 @@ class Store(Protocol):
                    limit: int | None = None, offset: int = 0,
                    columns: list[str] | None = None) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame: ...
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple]: ...
     def origin(self, name: str, version: int | None = None) -> Version: ...
     def updating(self): ...
     def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
@@ -180,6 +181,9 @@ class StoreView:
 
     def read_table(self, name: str) -> pd.DataFrame:
         return self.store.read_table(name, self.number)
+
+    def layer_extent(self, name: str) -> tuple[int, tuple]:
+        return self.store.layer_extent(name, self.number)
 
 
 def content_hash(frame: pd.DataFrame, description: str = "") -> str:

@@ -58,6 +58,11 @@ class PostGISStore(VersionedStore):
         """Where the store is, for messages: the URL without its password."""
         return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", self.url)
 
+    @property
+    def location(self) -> str:
+        """What ``store.open_location`` opens this store from again (in another process)."""
+        return self.url
+
     def __repr__(self) -> str:
         return f"PostGISStore({self.path!r})"
 
@@ -175,6 +180,17 @@ class PostGISStore(VersionedStore):
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return self._read(self._layer(name, version), geometry=False)
+
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple]:
+        """A layer's feature count (kept when it was written) and bounds (in its own CRS)."""
+        from psycopg import sql
+
+        meta = self._layer(name, version)
+        with self._connection() as conn:
+            box = conn.execute(sql.SQL("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                                       "(SELECT ST_Extent({}) AS e FROM {}) AS s").format(
+                sql.Identifier(GEOM), _ident(meta["table_name"]))).fetchone()
+        return int(meta["features"]), tuple(float(v) for v in box)
 
     def _layer(self, name: str, version: int | None) -> dict:
         """The store_tables row of the table ``name`` reads at ``version``, in one query."""
