@@ -26,6 +26,8 @@ VERSIONS_TABLE = "store_versions"
 VERSION_LAYERS_TABLE = "store_version_layers"
 APPROVALS_TABLE = "store_approvals"
 _BOOKKEEPING = {VERSIONS_TABLE, VERSION_LAYERS_TABLE, APPROVALS_TABLE}
+#: rows hashed or written at a time: a large layer is never copied whole as WKB or Arrow
+ROWS_PER_SLICE = 100_000
 
 
 @dataclass(frozen=True)
@@ -198,10 +200,10 @@ def content_hash(frame: pd.DataFrame, description: str = "") -> str:
     if len(attrs.columns):
         h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
     h.update(str(len(frame)).encode())
-    if geo:  # the same digest as one update per geometry, in far fewer calls
-        wkbs = shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object))
-        for start in range(0, len(wkbs), 100_000):
-            h.update(b"".join(wkb or b"\0" for wkb in wkbs[start:start + 100_000]))
+    if geo:  # the same digest as one update per geometry, in far fewer calls (and a slice's WKB at a time)
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        for start in range(0, len(geoms), ROWS_PER_SLICE):
+            h.update(b"".join(wkb or b"\0" for wkb in shapely.to_wkb(geoms[start:start + ROWS_PER_SLICE])))
     return h.hexdigest()
 
 
