@@ -30,7 +30,10 @@ def run_median(args: list[str], times: int, key: str) -> tuple[dict, float]:
     result = dict(runs[0][0])
     result[key] = statistics.median(r[key] for r, _ in runs)
     result["runs"] = times
-    return result, max(mb for _, mb in runs)
+    peak = max(mb for _, mb in runs)
+    # as it goes, on stderr: a long run stopped part way still says what it measured
+    print(f"{args[0]} {Path(args[1]).name}: {result[key]:.1f} s, {peak:.0f} MB", file=sys.stderr, flush=True)
+    return result, peak
 
 
 def run(args: list[str]) -> tuple[dict, float]:
