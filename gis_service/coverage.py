@@ -48,23 +48,37 @@ def suspects(geoms: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     coords, ring_of, ring_owner, ring_is_shell = _rings(geoms)
     index = np.int32 if len(coords) < 2**31 - 1 else np.int64
-    seg = np.flatnonzero(ring_of[1:] == ring_of[:-1]).astype(index)  # segment k: coordinate k to k + 1
-    seg_ring = ring_of[seg].astype(index)
+    inner = ring_of[1:] == ring_of[:-1]
+    seg = np.empty(int(inner.sum()), dtype=index)  # segment k: coordinate k to k + 1
+    filled = 0
+    for part in _slices(len(inner)):
+        found = np.flatnonzero(inner[part]) + part.start
+        seg[filled:filled + len(found)] = found
+        filled += len(found)
+    del inner
+    seg_ring = ring_of[seg].astype(index, copy=False)
     del ring_of
-    nxt = seg + 1
     x, y = coords[:, 0], coords[:, 1]
-    cross = x[seg] * y[nxt]
-    cross -= x[nxt] * y[seg]
-    flip = (np.bincount(seg_ring, weights=cross, minlength=len(ring_owner)) > 0) != ring_is_shell
-    del cross  # flip: rings read the other way round (shells counter-clockwise, holes clockwise)
     bits = coords.view(np.uint64)
-    hv = bits[:, 1] + np.uint64(0x9E3779B97F4A7C15)
-    hv = _mix(bits[:, 0] ^ _mix(hv))
-    h = hv[seg]
-    h += hv[nxt]  # the same whichever way the segment runs
-    del hv, nxt
-    order = np.argsort(h, kind="stable").astype(index)
-    h = h[order]
+    hv = np.empty(len(coords), dtype=np.uint64)
+    for part in _slices(len(coords)):  # a slice at a time: the temporaries stay a few MB
+        hv[part] = _mix(bits[part, 0] ^ _mix(bits[part, 1] + np.uint64(0x9E3779B97F4A7C15)))
+    twice_area = np.zeros(len(ring_owner))  # each ring's signed area (shoelace), doubled
+    for part in _slices(len(seg)):
+        s = seg[part]
+        twice_area += np.bincount(seg_ring[part], weights=x[s] * y[s + 1] - x[s + 1] * y[s],
+                                  minlength=len(ring_owner))
+    flip = (twice_area > 0) != ring_is_shell  # read the other way round: shells counter-clockwise, holes clockwise
+    del twice_area
+    h = np.empty(len(seg), dtype=np.uint64)
+    for part in _slices(len(seg)):
+        s = seg[part]
+        h[part] = hv[s] + hv[s + 1]  # the same whichever way the segment runs
+    del hv
+    # the order within a group of equal hashes does not matter (a twin test is symmetric): the
+    # default sort needs no work array
+    order = np.argsort(h).astype(index)
+    h.sort()  # in place: the same values as h[order], without a second array of them
     n = len(h)
     first = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
     del h
@@ -90,23 +104,31 @@ def suspects(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def _slices(n: int, size: int = 1 << 20):
+    return [slice(start, start + size) for start in range(0, n, size)]
+
+
 def _rings(geoms: np.ndarray, chunk: int = 100_000):
     """Every ring's coordinates: (coordinates, ring of each coordinate, polygon of each ring,
     whether each ring is a shell). Read a chunk of polygons at a time: shapely makes a Python
     object of every part (and of the rings of holed ones), a gigabyte for a million parcels
-    at once."""
+    at once; the coordinates go straight into one array, never into a list of chunks first."""
     if len(geoms) <= chunk:
         return _rings_of_parts(geoms)
-    coords, ring_of, owners, shells = [], [], [], []
-    rings = 0
+    total = int(shapely.get_num_coordinates(geoms).sum())
+    coords = np.empty((total, 2))
+    ring_of = np.empty(total, dtype=np.int32 if total < 2**31 - 1 else np.int64)
+    owners, shells = [], []
+    rings = filled = 0
     for start in range(0, len(geoms), chunk):
         c, r, o, s = _rings_of_parts(geoms[start:start + chunk])
-        coords.append(c)
-        ring_of.append(r + rings)
+        coords[filled:filled + len(c)] = c
+        ring_of[filled:filled + len(c)] = r + rings
+        filled += len(c)
         owners.append(o + start)
         shells.append(s)
         rings += len(o)
-    return np.concatenate(coords), np.concatenate(ring_of), np.concatenate(owners), np.concatenate(shells)
+    return coords, ring_of, np.concatenate(owners), np.concatenate(shells)
 
 
 def _rings_of_parts(geoms: np.ndarray):

@@ -15,7 +15,9 @@ from .errors import InputError
 
 #: a commune boundary drawn to the centimetre has some tens of thousands of vertices
 MAX_VERTICES_PER_FEATURE = 100_000
-MAX_VERTICES_PER_LAYER = 1_000_000
+#: a cadastral layer of a commune: a million parcels have some seven million vertices (320 MB of
+#: coordinates at this limit, read once)
+MAX_VERTICES_PER_LAYER = 20_000_000
 FAMILIES = {"Polygon": "polygon", "MultiPolygon": "polygon", "LineString": "line",
             "MultiLineString": "line", "Point": "point", "MultiPoint": "point"}
 FAMILY_VI = {"polygon": "vùng / polygons", "line": "đường / lines", "point": "điểm / points"}
@@ -52,8 +54,12 @@ def check_vertices(gdf: gpd.GeoDataFrame, label: str) -> None:
 
 def check_area_of_use(gdf: gpd.GeoDataFrame, label: str, what: str = "") -> None:
     """Every feature inside the area of use of ``gdf``'s CRS, the first one outside named."""
-    bounds = shapely.bounds(gdf.geometry.values)
-    for i, box in enumerate(bounds):
+    try:  # the whole layer at once: only a layer reaching outside is looked at feature by feature
+        check_box(tuple(gdf.total_bounds), gdf.crs, field="geometry", file=label, order="xy")
+        return
+    except InputError:
+        pass
+    for i, box in enumerate(shapely.bounds(gdf.geometry.values)):
         try:
             check_box(tuple(box), gdf.crs, field="geometry", file=label, order="xy")
         except InputError as err:

@@ -136,7 +136,9 @@ def _check_text(gdf: gpd.GeoDataFrame, path: Path, label: str) -> None:
     has_cpg = _has_cpg(path)
     for column in text.columns:
         try:
-            values = pd.Series(text[column].to_numpy(dtype=object), dtype=object).fillna("").astype(str)
+            # each distinct value once, in the order of first appearance (a million parcels repeat
+            # their kinds and sources): the first bad value's first row is the first bad feature
+            values = pd.Series(text[column].unique(), dtype=object).fillna("").astype(str)
         except (UnicodeDecodeError, ArrowException):
             raise InputError("chữ không phải UTF-8 (bảng mã cũ?) / the text is not UTF-8 (a legacy "
                              "encoding such as Windows-1258, TCVN3 or VNI?): save the file as UTF-8",
@@ -151,8 +153,11 @@ def _check_text(gdf: gpd.GeoDataFrame, path: Path, label: str) -> None:
             why = "chữ bị lỗi bảng mã / the text is garbled (decoded with the wrong code page)"
         found = np.flatnonzero(bad)
         if len(found):
-            raise InputError(f"{why}: {values.iloc[int(found[0])][:60]!r}", file=label,
-                             feature=feature_label(gdf, int(found[0])), field=str(column))
+            value = values.iloc[int(found[0])]
+            every = pd.Series(text[column].to_numpy(dtype=object), dtype=object).fillna("").astype(str)
+            row = int(np.flatnonzero(every.to_numpy() == value)[0])
+            raise InputError(f"{why}: {value[:60]!r}", file=label, feature=feature_label(gdf, row),
+                             field=str(column))
 
 
 #: GDAL's words for a damaged file, and what to tell the user

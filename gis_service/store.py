@@ -25,10 +25,11 @@ from typing import Iterator
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from .errors import InputError, NotFound
-from .store_base import (_BOOKKEEPING, APPROVALS_TABLE, CATALOG_TABLE, VERSION_LAYERS_TABLE,  # noqa: F401
-                         VERSIONS_TABLE, Approval, Store, StoreView, Version, VersionedStore,
+from .store_base import (_BOOKKEEPING, APPROVALS_TABLE, CATALOG_TABLE, ROWS_PER_SLICE,  # noqa: F401
+                         VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Store, StoreView, Version, VersionedStore,
                          WriteInfo, check_frames, check_version_number, content_hash, is_polygonal, table_name)
 
 
@@ -121,13 +122,20 @@ class GeoPackageStore(VersionedStore):
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
 
+    @property
+    def location(self) -> str:
+        """What ``open_location`` opens this store from again (in another process: a dask worker)."""
+        return str(self.path)
+
     def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple | None]:
-        """The feature count and bounds GDAL keeps in the GeoPackage's metadata (no read)."""
-        info = pyogrio.read_info(self.path, layer=self._table(name, version))
+        """The feature count and bounds (in the layer's CRS) GDAL keeps in the GeoPackage's
+        metadata (no read of the features); bounds None for an empty layer."""
+        info = pyogrio.read_info(self.path, layer=self._table(name, version), force_total_bounds=True)
         if info["geometry_type"] is None:
             raise NotFound(f"layer {name!r} has no geometry")
         bounds = info.get("total_bounds")
-        return int(info["features"]), (None if bounds is None or not info["features"] else tuple(bounds))
+        return int(info["features"]), (None if bounds is None or not info["features"]
+                                        else tuple(float(v) for v in bounds))
 
     def table_name(self, name: str, version: int | None = None) -> str:
         """The GeoPackage table holding a layer at a version (for readers outside this process,
@@ -206,10 +214,14 @@ class GeoPackageStore(VersionedStore):
         if table in self._gpkg_tables():
             return table
         options = {"DESCRIPTION": description} if description else {}
+        dataset_options = {"VERSION": "1.2"} if not self.path.exists() else None
         geo = isinstance(frame, gpd.GeoDataFrame)
-        pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", layer_options=options,
-                                dataset_options={"VERSION": "1.2"} if not self.path.exists() else None,
-                                promote_to_multi=geo and is_polygonal(frame), use_arrow=True)
+        if geo and len(frame) > ROWS_PER_SLICE and is_polygonal(frame):
+            _write_slices(frame, self.path, table, options, dataset_options)
+        else:
+            pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", layer_options=options,
+                                    dataset_options=dataset_options, promote_to_multi=geo and is_polygonal(frame),
+                                    use_arrow=True)
         return table
 
     def _commit(self, tables: dict[str, str], info: WriteInfo) -> int:
@@ -265,6 +277,41 @@ class GeoPackageStore(VersionedStore):
             db.close()
 
 
+def _write_slices(frame: gpd.GeoDataFrame, path: Path, table: str, options: dict, dataset_options) -> None:
+    """A large polygonal layer (a million parcels) as one GDAL write fed one slice at a time: only
+    a slice's multipolygons, WKB and Arrow columns exist at once, never the whole layer's, and the
+    GeoPackage builds its spatial index once at the end (appending slice by slice updates it row
+    by row, several times slower)."""
+    import itertools
+
+    import numpy as np
+    import pyarrow as pa
+
+    name = frame.geometry.name
+
+    def batches():
+        for start in range(0, len(frame), ROWS_PER_SLICE):
+            part = frame.iloc[start:start + ROWS_PER_SLICE]
+            geoms = np.asarray(part.geometry.values, dtype=object)
+            single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+            if single.any():
+                geoms = geoms.copy()
+                geoms[single] = shapely.multipolygons(np.atleast_2d(geoms[single]), axis=0)
+            attrs = pa.Table.from_pandas(pd.DataFrame(part.drop(columns=name)), preserve_index=False)
+            yield from attrs.append_column(name, pa.array(shapely.to_wkb(geoms), type=pa.binary())).to_batches()
+
+    stream = batches()
+    first = next(stream)
+    # GDAL takes no Arrow null type (a column empty in the first slice): such columns are text
+    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in first.schema])
+    reader = pa.RecordBatchReader.from_batches(schema, (b.cast(schema) for b in itertools.chain([first], stream)))
+    z = " Z" if shapely.has_z(frame.geometry.values).any() else ""
+    epsg = frame.crs.to_epsg() if frame.crs else None
+    crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
+    pyogrio.write_arrow(reader, path, layer=table, driver="GPKG", geometry_name=name, geometry_type="MultiPolygon" + z,
+                        crs=crs, layer_options=options, dataset_options=dataset_options)
+
+
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
@@ -289,7 +336,11 @@ def _drop_layer(path: Path, table: str) -> None:
 def open_store(settings) -> Store:
     """The store named by the settings' ``store`` URL: a GeoPackage path (or ``gpkg:PATH``), or
     ``postgresql://user@host:port/database`` for the PostGIS store. One per app, not per request."""
-    url = str(settings.store)
+    return open_location(str(settings.store))
+
+
+def open_location(url: str) -> Store:
+    """The store at a location as ``open_store`` takes it, or as a store's ``location`` gives it."""
     if is_postgres_url(url):
         from .store_postgis import PostGISStore
 

@@ -28,6 +28,8 @@ VERSION_LAYERS_TABLE = "store_version_layers"
 APPROVALS_TABLE = "store_approvals"
 _BOOKKEEPING = {VERSIONS_TABLE, VERSION_LAYERS_TABLE, APPROVALS_TABLE}
 MAX_VERSION = 2**31 - 1  # the PostGIS store's integer column (SQLite's is wider)
+#: rows hashed or written at a time: a large layer is never copied whole as WKB or Arrow
+ROWS_PER_SLICE = 100_000
 
 
 def check_version_number(number: int) -> None:
@@ -84,6 +86,7 @@ class Store(Protocol):
                    limit: int | None = None, offset: int = 0,
                    columns: list[str] | None = None) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame: ...
+    def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple | None]: ...
     def tile(self, name: str, z: int, x: int, y: int, version: int | None = None) -> bytes: ...
     def tile_min_zoom(self, name: str, version: int | None = None) -> int: ...
     def origin(self, name: str, version: int | None = None) -> Version: ...
@@ -228,6 +231,9 @@ class StoreView:
     def tile_min_zoom(self, name: str) -> int:
         return self.store.tile_min_zoom(name, self.number)
 
+    def layer_extent(self, name: str) -> tuple[int, tuple | None]:
+        return self.store.layer_extent(name, self.number)
+
 
 def content_hash(frame: pd.DataFrame, description: str = "") -> str:
     """sha256 of a layer's columns, types, values, geometries, CRS and description: equal layers
@@ -241,10 +247,10 @@ def content_hash(frame: pd.DataFrame, description: str = "") -> str:
     if len(attrs.columns):
         h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
     h.update(str(len(frame)).encode())
-    if geo:  # the same digest as one update per geometry, in far fewer calls
-        wkbs = shapely.to_wkb(np.asarray(frame.geometry.values, dtype=object))
-        for start in range(0, len(wkbs), 100_000):
-            h.update(b"".join(wkb or b"\0" for wkb in wkbs[start:start + 100_000]))
+    if geo:  # the same digest as one update per geometry, in far fewer calls (and a slice's WKB at a time)
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        for start in range(0, len(geoms), ROWS_PER_SLICE):
+            h.update(b"".join(wkb or b"\0" for wkb in shapely.to_wkb(geoms[start:start + ROWS_PER_SLICE])))
     return h.hexdigest()
 
 

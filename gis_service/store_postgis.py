@@ -60,6 +60,11 @@ class PostGISStore(VersionedStore):
         """Where the store is, for messages: the URL without its password."""
         return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", self.url)
 
+    @property
+    def location(self) -> str:
+        """What ``store.open_location`` opens this store from again (in another process)."""
+        return self.url
+
     def __repr__(self) -> str:
         return f"PostGISStore({self.path!r})"
 

@@ -31,6 +31,10 @@ from .geom import polygonal
 ILLUSTRATIVE_NOTE = "MINH HỌA / ILLUSTRATIVE: thửa đất tổng hợp / synthetic parcels (Voronoi)"
 GAP_WIDTH_M = 1.5
 PARCEL_KIND = "parcel"
+#: the commune's feature of the basemap, written beside a parcels file: a layer set reads only
+#: files inside its own folder (layers/parcels/catalog.yaml names it)
+BOUNDARY_FILE = "commune_boundary.gpkg"
+COMMUNES_FILE = Path("basemap") / "communes_2025.geojson"
 
 
 @dataclass
@@ -51,8 +55,13 @@ class SyntheticParcels:
 
 
 def commune_boundary(layers_dir: Path, crs: str = "EPSG:5899", code: str = "25417"):
-    communes = gpd.read_file(layers_dir / "basemap" / "communes_2025.geojson")
-    return communes[communes["code"] == code].to_crs(crs).geometry.iloc[0]
+    return commune_feature(layers_dir, code).to_crs(crs).geometry.iloc[0]
+
+
+def commune_feature(layers_dir: Path, code: str = "25417") -> gpd.GeoDataFrame:
+    """The commune's row of the basemap, as it is there (its attributes, its CRS)."""
+    communes = gpd.read_file(layers_dir / COMMUNES_FILE)
+    return communes[communes["code"] == code].reset_index(drop=True)
 
 
 def make_parcels(n: int, boundary, *, seed: int = 8, faults_per: int | None = None,
@@ -175,11 +184,12 @@ def _reach_out(cell, boundary):
     return polygonal(cell.union(bulge))
 
 
-def write_parcels(parcels: SyntheticParcels, path: Path) -> None:
-    """The parcels as a GeoPackage layer (version 1.2, so GDAL 3.6 and QGIS 3.22 read it quietly)."""
+def write_parcels(parcels: SyntheticParcels, path: Path, layers_dir: Path) -> None:
+    """The parcels as a GeoPackage layer (version 1.2, so GDAL 3.6 and QGIS 3.22 read it quietly),
+    and beside it the commune's feature of ``layers_dir``'s basemap (``BOUNDARY_FILE``)."""
     import pyogrio
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_boundary(path.parent, layers_dir)
     path.unlink(missing_ok=True)
     pyogrio.write_dataframe(parcels.frame, path, layer="parcels", driver="GPKG", promote_to_multi=True,
                             dataset_options={"VERSION": "1.2"}, layer_options={"DESCRIPTION": ILLUSTRATIVE_NOTE})
@@ -193,10 +203,9 @@ def parcel_layers(gpkg: Path, folder: Path, shipped_layers: Path) -> Path:
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(shipped_layers / "parcels" / "plan.yaml", folder / "plan.yaml")
-    catalog = (shipped_layers / "parcels" / "catalog.yaml").read_text(encoding="utf-8")
-    (folder / "catalog.yaml").write_text(catalog.replace("../basemap/", ""), encoding="utf-8")
-    shutil.copy(shipped_layers / "basemap" / "communes_2025.geojson", folder / "communes_2025.geojson")
+    for name in ("plan.yaml", "catalog.yaml"):
+        shutil.copy(shipped_layers / "parcels" / name, folder / name)
+    write_boundary(folder, shipped_layers)
     target = folder / "parcels.gpkg"
     if not target.exists():
         try:
@@ -204,3 +213,13 @@ def parcel_layers(gpkg: Path, folder: Path, shipped_layers: Path) -> Path:
         except OSError:
             shutil.copy(gpkg, target)
     return folder
+
+
+def write_boundary(folder: Path, layers_dir: Path) -> None:
+    """The commune's feature of ``layers_dir``'s basemap as ``folder``/``BOUNDARY_FILE``."""
+    import pyogrio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BOUNDARY_FILE).unlink(missing_ok=True)
+    pyogrio.write_dataframe(commune_feature(layers_dir), folder / BOUNDARY_FILE, layer="commune_boundary",
+                            driver="GPKG", dataset_options={"VERSION": "1.2"})

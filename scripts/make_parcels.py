@@ -1,7 +1,7 @@
 """MINH HỌA / ILLUSTRATIVE: write a synthetic parcel layer (Voronoi tessellation of the commune
 with injected faults) for the parcel rule set, and list the injected faults.
 
-    .venv/bin/python scripts/make_parcels.py --n 100000      # → layers/parcels/parcels.gpkg
+    .venv/bin/python scripts/make_parcels.py --n 100000      # → layers/parcels/parcels.gpkg (+ commune_boundary.gpkg)
     .venv/bin/gis-service --layers layers/parcels --store var/parcels.gpkg build
 """
 
@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     t0 = time.perf_counter()
     parcels = make_parcels(args.n, commune_boundary(ROOT / "layers"), seed=args.seed)
-    write_parcels(parcels, args.output)
+    write_parcels(parcels, args.output, ROOT / "layers")
     faults = parcels.faults
     print(f"{args.output}: {len(parcels.frame):,} parcels in {time.perf_counter() - t0:.1f}s; injected "
           f"{len(faults.overlaps)} overlaps, {len(faults.gaps)} gap rings, {len(faults.bowties)} bow-ties, "

@@ -190,18 +190,25 @@ def service_result(report) -> dict:
 
 
 def service_layers(gpkg: Path, work: Path):
-    """A layers folder for the parcels file (the parcel catalog and plan), and its settings."""
+    """A layers folder for the parcels file (the parcel catalog and plan, the commune boundary,
+    the parcels file hard-linked: a layer set reads no file outside its folder), and its settings."""
+    import os
     import shutil
 
     from gis_service.settings import Settings
+    from gis_service.synthetic import BOUNDARY_FILE, write_boundary
 
     layers = work / "parcels"
     layers.mkdir(parents=True, exist_ok=True)
     for name in ("plan.yaml", "catalog.yaml"):
         shutil.copy(ROOT / "layers" / "parcels" / name, layers / name)
-    for link, target in ((work / "basemap", ROOT / "layers" / "basemap"), (layers / "parcels.gpkg", gpkg.resolve())):
-        if not link.exists():
-            link.symlink_to(target)
+    if not (layers / BOUNDARY_FILE).exists():
+        write_boundary(layers, ROOT / "layers")
+    if not (layers / "parcels.gpkg").exists():
+        try:
+            os.link(gpkg, layers / "parcels.gpkg")
+        except OSError:  # another file system
+            shutil.copy(gpkg, layers / "parcels.gpkg")
     return Settings(layers_dir=layers, store=work / "store.gpkg")
 
 

@@ -5,6 +5,8 @@ independent plain-shapely computation written here."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 import numpy as np
 import pytest
@@ -15,9 +17,11 @@ from gis_service.coverage import layout, suspects
 from gis_service.crs import equal_area_ha, geodesic_ha
 from gis_service.plan import parse_plan
 from gis_service.report import MAX_LISTED_IDS, console_table
-from gis_service.settings import PROJECT_ROOT
-from gis_service.synthetic import commune_boundary, make_parcels
-from gis_service.validate import run_rules
+from gis_service.build import build_store
+from gis_service.settings import PROJECT_ROOT, Settings
+from gis_service.store import open_store
+from gis_service.synthetic import commune_boundary, make_parcels, write_parcels
+from gis_service.validate import check_store_version, load_report, plan_source_of, run_rules
 
 PLAN_FILE = PROJECT_ROOT / "layers" / "parcels" / "plan.yaml"
 
@@ -42,7 +46,28 @@ def _failing(report, rule_id):
     return [f for o in report.outcomes if o.rule_id == rule_id for f in o.findings if not f.passed]
 
 
-def test_exactly_the_injected_faults(parcels, report):
+@pytest.fixture(scope="module")
+def plain(parcels, boundary):
+    """Independently: every pair of touching parcels intersected, one plain union, closing."""
+    geoms = np.asarray(parcels.frame.geometry.values, dtype=object)
+    ids = parcels.frame["id"].to_numpy()
+    valid = shapely.is_valid(geoms)
+    fixed = geoms.copy()
+    fixed[~valid] = shapely.make_valid(geoms[~valid], method="structure")
+    left, right = shapely.STRtree(fixed).query(fixed, predicate="intersects")
+    keep = left < right
+    areas = shapely.area(shapely.intersection(fixed[left[keep]], fixed[right[keep]]))
+    pairs = sorted(tuple(sorted(p)) for p in zip(ids[left[keep]][areas > 1], ids[right[keep]][areas > 1]))
+    union = shapely.union_all(fixed)
+    closed = union.buffer(1, join_style="mitre").buffer(-1, join_style="mitre")
+    gaps = [g for g in shapely.get_parts(closed.difference(union).intersection(boundary)) if g.area >= 1]
+    allowed = boundary.buffer(0.5)
+    return {"invalid": sorted(ids[~valid]), "pairs": pairs, "gap_m2": sorted(g.area for g in gaps),
+            "outside": sorted(ids[shapely.area(shapely.difference(fixed, allowed)) > 0]),
+            "total_ha": union.area / 10_000}
+
+
+def assert_the_injected_faults(report, parcels) -> None:
     faults = parcels.faults
     assert len(faults.overlaps) == len(faults.gaps) == len(faults.bowties) == len(faults.outside) == 5
     assert sorted(f.zone_ids[0] for f in _failing(report, "P01")) == sorted(faults.bowties)
@@ -61,29 +86,75 @@ def test_exactly_the_injected_faults(parcels, report):
         (sum(parcels.frame.area) - sum(faults.overlap_m2.values())) / 10_000, abs=0.01)
 
 
-def test_the_same_as_plain_shapely(parcels, boundary, report):
-    """Independently: every pair of touching parcels intersected, one plain union, closing."""
-    geoms = np.asarray(parcels.frame.geometry.values, dtype=object)
-    ids = parcels.frame["id"].to_numpy()
-    valid = shapely.is_valid(geoms)
-    fixed = geoms.copy()
-    fixed[~valid] = shapely.make_valid(geoms[~valid], method="structure")
-    left, right = shapely.STRtree(fixed).query(fixed, predicate="intersects")
-    keep = left < right
-    areas = shapely.area(shapely.intersection(fixed[left[keep]], fixed[right[keep]]))
-    pairs = sorted(tuple(sorted(p)) for p in zip(ids[left[keep]][areas > 1], ids[right[keep]][areas > 1]))
-    union = shapely.union_all(fixed)
-    closed = union.buffer(1, join_style="mitre").buffer(-1, join_style="mitre")
-    gaps = [g for g in shapely.get_parts(closed.difference(union).intersection(boundary)) if g.area >= 1]
-    allowed = boundary.buffer(0.5)
-    outside = sorted(ids[shapely.area(shapely.difference(fixed, allowed)) > 0])
-
-    assert sorted(tuple(sorted(f.zone_ids)) for f in _failing(report, "P02")) == pairs
-    assert sorted(f.measured for f in _failing(report, "P03")) == pytest.approx(sorted(g.area for g in gaps), abs=0.05)
-    assert sorted(f.zone_ids[0] for f in _failing(report, "P04")) == outside
-    assert sorted(f.zone_ids[0] for f in _failing(report, "P01")) == sorted(ids[~valid])
+def assert_the_same_as_plain(report, plain) -> None:
+    assert sorted(tuple(sorted(f.zone_ids)) for f in _failing(report, "P02")) == plain["pairs"]
+    assert sorted(f.measured for f in _failing(report, "P03")) == pytest.approx(plain["gap_m2"], abs=0.05)
+    assert sorted(f.zone_ids[0] for f in _failing(report, "P04")) == plain["outside"]
+    assert sorted(f.zone_ids[0] for f in _failing(report, "P01")) == plain["invalid"]
     (total,) = [o for o in report.outcomes if o.rule_id == "P05"][0].findings
-    assert total.measured == pytest.approx(union.area / 10_000, abs=1e-4)
+    assert total.measured == pytest.approx(plain["total_ha"], abs=1e-4)
+    assert [o.error for o in report.outcomes] == [None] * 5
+
+
+def test_exactly_the_injected_faults(parcels, report):
+    assert_the_injected_faults(report, parcels)
+
+
+def test_the_same_as_plain_shapely(plain, report):
+    assert_the_same_as_plain(report, plain)
+
+
+# -- built by `gis-service build` into each store, validated by each engine ------------------------
+@pytest.fixture(scope="module")
+def parcel_layers(parcels, tmp_path_factory):
+    """A layers folder as scripts/make_parcels.py leaves it: the parcel catalog and plan beside
+    the parcels file and the commune's boundary."""
+    work = tmp_path_factory.mktemp("parcel_layers")
+    layers = work / "parcels"
+    layers.mkdir()
+    for name in ("plan.yaml", "catalog.yaml"):
+        shutil.copy(PROJECT_ROOT / "layers" / "parcels" / name, layers / name)
+    write_parcels(parcels, layers / "parcels.gpkg", PROJECT_ROOT / "layers")
+    return layers
+
+
+def _built(settings: Settings):
+    store = open_store(settings)
+    build_store(settings, store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def gpkg_parcel_store(parcel_layers, tmp_path_factory):
+    return _built(Settings(layers_dir=parcel_layers, store=tmp_path_factory.mktemp("gpkg") / "store.gpkg"))
+
+
+@pytest.fixture(scope="module")
+def postgis_parcel_store(parcel_layers, pg_cluster, pg_empty_template):
+    name = f"gis_test_{os.getpid()}_parcels"
+    store = _built(Settings(layers_dir=parcel_layers, store=pg_cluster.create_database(name, template=pg_empty_template)))
+    yield store
+    store.close()
+    pg_cluster.drop_database(name)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize("backend", ["gpkg", "postgis"])
+def test_each_store_and_engine_finds_exactly_the_injected_faults(request, backend, engine, parcels, plain):
+    if engine == "dask":
+        pytest.importorskip("dask_geopandas")
+    store = request.getfixturevalue(f"{backend}_parcel_store")
+    view = store.at()
+    source = plan_source_of(view)
+    if engine == "local":
+        _, report = check_store_version(view, source)
+    else:  # four partitions on two workers: twins and overlaps cross partitions
+        from gis_service.engines.dask import check_store_version_dask
+
+        _, report = check_store_version_dask(view, source, workers=2, processes=False, partition_rows=2_500)
+    assert_the_injected_faults(report, parcels)
+    assert_the_same_as_plain(report, plain)
+    assert report.outcome_key() == load_report(view).outcome_key()  # what the build kept with the version
 
 
 def test_a_passing_finding_does_not_list_every_parcel(report):

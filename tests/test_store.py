@@ -169,3 +169,33 @@ def test_concurrent_writes_in_one_process_keep_every_change(any_store):
     for t in threads:
         t.join()
     assert {f"extra_{i}" for i in range(6)} <= set(store.layer_names())
+
+
+def test_a_large_polygonal_layer_is_written_and_hashed_slice_by_slice_as_it_would_be_whole(tmp_path, monkeypatch):
+    """Slices of 3 rows stand in for slices of 100,000: polygons and multipolygons mixed, a
+    column empty in the first slice, and the content hash that names the table."""
+    import shapely
+
+    import gis_service.store as gpkg_store
+    import gis_service.store_base as base
+
+    squares = [shapely.box(i, 0, i + 1, 1) for i in range(10)]
+    squares[4] = shapely.MultiPolygon([shapely.box(4, 0, 4.5, 1), shapely.box(4.6, 0, 5, 1)])
+    frame = gpd.GeoDataFrame({"id": [f"P{i}" for i in range(10)],
+                              "note": [None] * 3 + ["ghi chú", None, "x", None, None, "y", None],
+                              "area": [float(i) for i in range(10)]}, geometry=squares, crs="EPSG:5899")
+    whole = GeoPackageStore(tmp_path / "whole.gpkg")
+    whole.write({"zones": frame}, WriteInfo("test"))
+    hash_whole = base.content_hash(frame)
+    monkeypatch.setattr(base, "ROWS_PER_SLICE", 3)
+    monkeypatch.setattr(gpkg_store, "ROWS_PER_SLICE", 3)
+    sliced = GeoPackageStore(tmp_path / "sliced.gpkg")
+    sliced.write({"zones": frame}, WriteInfo("test"))
+    assert base.content_hash(frame) == hash_whole
+    assert sliced.layer_names() == whole.layer_names() and sliced._table("zones", None) == whole._table("zones", None)
+    a, b = whole.read_layer("zones"), sliced.read_layer("zones")
+    assert list(b.columns) == list(a.columns) == ["id", "note", "area", "geometry"]
+    assert b.drop(columns="geometry").equals(a.drop(columns="geometry"))
+    assert set(b.geometry.geom_type) == {"MultiPolygon"}
+    assert shapely.equals(b.geometry.values, frame.geometry.values).all()
+    assert sliced.layer_extent("zones") == (10, (0.0, 0.0, 10.0, 1.0))

@@ -34,7 +34,7 @@ ZOOM_AND_WAIT_FOR_TILES = """([lat, lon, z]) => new Promise(done => {
 def parcels_server(tmp_path_factory):
     work = tmp_path_factory.mktemp("tiles_20k")
     parcels = make_parcels(N_PARCELS, commune_boundary(PROJECT_ROOT / "layers"), seed=8)
-    write_parcels(parcels, work / "parcels.gpkg")
+    write_parcels(parcels, work / "parcels.gpkg", PROJECT_ROOT / "layers")
     settings = Settings(layers_dir=parcel_layers(work / "parcels.gpkg", work / "layers", PROJECT_ROOT / "layers"),
                         store=work / "store.gpkg", tile_threshold=THRESHOLD)
     build_store(settings, GeoPackageStore(settings.store))

@@ -159,15 +159,14 @@ def check_store_version_dask(view, source, progress=None, *, on: date | None = N
                          "run gis-service build (or validate with the local engine) first", field="engine")
     layers = {name: in_plan_crs(view, name, plan.crs) for name in rule_layers(plan) | {BOUNDARY_LAYER}}
     boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
-    store = view.store
-    table = store.table_name(ZONES_LAYER, view.version())
-    rows = pyogrio_count(store.path, table)
+    location, version = view.store.location, view.version()
+    rows, bounds = view.layer_extent(ZONES_LAYER)
     nparts = max(1, -(-rows // partition_rows))
     with dask_client(scheduler, workers=workers, processes=processes) as client:
         if progress:
             progress(f"dask: {rows:,} zones in {nparts} partitions on {client.scheduler.address}")
-        zones = read_partitions(str(store.path), table, rows, nparts, plan.crs)
-        zones = hilbert_partitions(zones, layer_bounds(store.path, table, plan.crs), nparts)
+        zones = read_partitions(location, version, rows, nparts, plan.crs)
+        zones = hilbert_partitions(zones, bounds_in(bounds, view.crs(ZONES_LAYER), plan.crs), nparts)
         pieces = [client.submit(prepare, part) for part in client.compute(zones.to_delayed())]
         facts = client.gather([client.submit(summary, p) for p in pieces])
         result = _derive(client, pieces, facts, boundary, progress)
@@ -185,12 +184,16 @@ def check_store_version_dask(view, source, progress=None, *, on: date | None = N
     return tables, report
 
 
-def read_range(path: str, table: str, start: int, count: int, crs) -> gpd.GeoDataFrame:
-    """Rows start … start + count of a GeoPackage table (on a worker), with their row numbers."""
-    import pyogrio
+def read_range(location: str, version: int, start: int, count: int, crs) -> gpd.GeoDataFrame:
+    """Rows start … start + count of a version's zones (on a worker, from the store at
+    ``location``: a GeoPackage or a PostGIS database), with their row numbers."""
+    from ..store import open_location
 
-    part = pyogrio.read_dataframe(path, layer=table, skip_features=start, max_features=count,
-                                  columns=ZONE_COLUMNS, use_arrow=True)
+    store = open_location(location)
+    try:
+        part = store.read_layer(ZONES_LAYER, version, limit=count, offset=start, columns=ZONE_COLUMNS)
+    finally:
+        getattr(store, "close", lambda: None)()
     part.index = pd.RangeIndex(start, start + len(part))
     part["pos"] = part.index.to_numpy()
     if part.crs is not None and not part.crs.equals(crs):
@@ -198,39 +201,29 @@ def read_range(path: str, table: str, start: int, count: int, crs) -> gpd.GeoDat
     return part
 
 
-def read_partitions(path: str, table: str, rows: int, nparts: int, crs):
+def read_partitions(location: str, version: int, rows: int, nparts: int, crs):
     """The zones as a dask-geopandas frame whose partitions the workers read themselves (the
-    file must be where the workers can open it: on a cluster, a shared file system)."""
+    store must be where the workers reach it: on a cluster, a shared file system or the database)."""
     import dask.dataframe as dd
     import dask_geopandas  # noqa: F401  (makes frames of GeoDataFrames dask-geopandas frames)
-    import pyogrio
     from dask import delayed
 
-    meta = pyogrio.read_dataframe(path, layer=table, max_features=1, columns=ZONE_COLUMNS).to_crs(crs).iloc[:0]
-    meta["pos"] = np.zeros(0, dtype=np.int64)
-    meta = meta[[*ZONE_COLUMNS, meta.geometry.name, "pos"]]  # the order read_range gives
+    meta = read_range(location, version, 0, 1, crs).iloc[:0]
     size = -(-rows // nparts)
-    parts = [delayed(read_range)(path, table, start, min(size, rows - start), crs) for start in range(0, rows, size)]
+    parts = [delayed(read_range)(location, version, start, min(size, rows - start), crs)
+             for start in range(0, rows, size)]
     return dd.from_delayed(parts, meta=meta, verify_meta=False)
 
 
-def layer_bounds(path, table: str, crs) -> tuple:
-    """A layer's extent from the GeoPackage's metadata, in ``crs``."""
-    import pyogrio
+def bounds_in(bounds: tuple, layer_crs, crs) -> tuple:
+    """A layer's extent, in ``crs``."""
+    from pyproj import CRS
 
     from ..crs import transformer
 
-    info = pyogrio.read_info(path, layer=table, force_total_bounds=True)
-    bounds = tuple(info["total_bounds"])
-    if info["crs"] and not pyproj_equal(info["crs"], crs):
-        bounds = transformer(info["crs"], crs).transform_bounds(*bounds)
+    if layer_crs and not CRS.from_user_input(layer_crs).equals(CRS.from_user_input(crs)):
+        return transformer(layer_crs, crs).transform_bounds(*bounds)
     return bounds
-
-
-def pyproj_equal(a, b) -> bool:
-    from pyproj import CRS
-
-    return CRS.from_user_input(a).equals(CRS.from_user_input(b))
 
 
 def hilbert_partitions(zones, bounds: tuple, nparts: int):
@@ -240,12 +233,6 @@ def hilbert_partitions(zones, bounds: tuple, nparts: int):
     piece of land and few parcels have a twin edge in another partition."""
     distance = zones.hilbert_distance(total_bounds=bounds, level=16)
     return zones.assign(hilbert=distance).set_index("hilbert", npartitions=nparts, sort=True)
-
-
-def pyogrio_count(path, table: str) -> int:
-    import pyogrio
-
-    return int(pyogrio.read_info(path, layer=table)["features"])
 
 
 @dataclass
