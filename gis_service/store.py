@@ -308,8 +308,29 @@ def _write_slices(frame: gpd.GeoDataFrame, path: Path, table: str, options: dict
     z = " Z" if shapely.has_z(frame.geometry.values).any() else ""
     epsg = frame.crs.to_epsg() if frame.crs else None
     crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
-    pyogrio.write_arrow(reader, path, layer=table, driver="GPKG", geometry_name=name, geometry_type="MultiPolygon" + z,
-                        crs=crs, layer_options=options, dataset_options=dataset_options)
+    with _sqlite_cache():
+        pyogrio.write_arrow(reader, path, layer=table, driver="GPKG", geometry_name=name,
+                            geometry_type="MultiPolygon" + z, crs=crs, layer_options=options,
+                            dataset_options=dataset_options)
+
+
+#: SQLite page cache (MB) of GDAL's connection while it writes a large layer: with SQLite's
+#: default 2 MB, building the R-tree of a million rows reads pages back from the file again and
+#: again (a 1M-parcel table wrote in 7.6 s with the default, 5.9 s with 64 MB; 128 or 256 MB gained
+#: nothing more). Only the cache size: the journal and fsyncs, hence crash safety, are unchanged.
+WRITE_CACHE_MB = 64
+
+
+@contextmanager
+def _sqlite_cache() -> Iterator[None]:
+    """GDAL's SQLite cache at ``WRITE_CACHE_MB`` for the connections opened inside (a process-wide
+    GDAL setting, restored after; writes hold the store's lock, one at a time)."""
+    before = pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE")
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": str(WRITE_CACHE_MB)})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": before})
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
