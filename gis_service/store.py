@@ -316,8 +316,9 @@ def _write_slices(frame: gpd.GeoDataFrame, path: Path, table: str, options: dict
 
 #: SQLite page cache (MB) of GDAL's connection while it writes a large layer: with SQLite's
 #: default 2 MB, building the R-tree of a million rows reads pages back from the file again and
-#: again (a 1M-parcel table wrote in 7.6 s with the default, 5.9 s with 64 MB; 128 or 256 MB gained
-#: nothing more). Only the cache size: the journal and fsyncs, hence crash safety, are unchanged.
+#: again. In a 1M-parcel build (scripts/profile_build.py, load average ~1.2) the zones and
+#: zones_repaired writes took 10.4 and 11.2 s with the default, 8.6 and 8.9 s with 64 MB; 128 MB
+#: gained nothing more. Only the cache size: the journal and fsyncs, hence crash safety, unchanged.
 WRITE_CACHE_MB = 64
 
 
