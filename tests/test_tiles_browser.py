@@ -103,3 +103,19 @@ def test_the_display_carries_no_parcel_and_stays_under_a_megabyte(browser, parce
         payload = json.loads(page.locator("#payload").text_content())
         assert payload["zones_geojson"]["features"] == [] and payload["zones_tiles"]["count"] == N_PARCELS
         assert 0 < len(payload["zones"]) <= 20  # slides: the parcels failing a rule, at most 20
+
+
+def test_the_display_of_a_tiled_layer_summarises_no_parcel_it_does_not_show(parcels_server):
+    """The display's legend takes the kinds from the zones' column (here: the generated parcels'
+    kinds) and its slides summarise only the parcels they show: summarising all of a million
+    parcels took minutes (the request ran past its time limit)."""
+    from gis_service.web.displaydata import display_payload
+    from gis_service.web.plandata import load_plan_data
+
+    server, parcels = parcels_server
+    store = GeoPackageStore(server.app.config["SETTINGS"].store)
+    data = load_plan_data(store, store.version())
+    payload = display_payload(data, THRESHOLD)
+    assert "zone_summaries" not in vars(data), "every parcel was summarised"
+    assert {k["kind"] for k in payload["kinds"]} == set(parcels["kind"])
+    assert 0 < len(payload["zones"]) <= 20

@@ -64,6 +64,6 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
 
 def zone_kinds(data: PlanData) -> list[dict]:
     """The legend: each zone kind the plan's zones use, in the plan's order, by its name and colour."""
-    used = {z.kind for z in data.zone_summaries}
+    used = set(data.zones["kind"].unique())  # a column, not a summary of each of a million parcels
     return [{"kind": kind, "name_vi": spec.name_vi, "name_en": spec.name_en, "color": spec.color}
             for kind, spec in data.plan.zone_kinds.items() if kind in used]
