@@ -81,12 +81,12 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
     kind = args.get("period") or "quarter"
     if kind not in KINDS:
         raise InputError(f"period must be one of {', '.join(KINDS)}, got {kind[:40]!r}", field="period")
-    year = _whole(args, "year", today.year, FIRST_YEAR, today.year)
+    year = whole_param(args, "year", today.year, FIRST_YEAR, today.year)
     index = 1
     if kind == "quarter":
-        index = _whole(args, "quarter", (today.month - 1) // 3 + 1, 1, 4)
+        index = whole_param(args, "quarter", (today.month - 1) // 3 + 1, 1, 4)
     elif kind == "half":
-        index = _whole(args, "half", 1 if today.month <= 6 else 2, 1, 2)
+        index = whole_param(args, "half", 1 if today.month <= 6 else 2, 1, 2)
     period = make_period(kind, year, index)
     if period.start > today:
         raise InputError(f"{period.label_en} has not begun yet (today is {today.isoformat()}) / "
@@ -94,7 +94,9 @@ def parse_period(args: Mapping[str, str], today: date) -> Period:
     return period
 
 
-def _whole(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def whole_param(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter in [low, high] (``default`` when absent), else an
+    InputError naming it: the one parser of such parameters (report periods, the display's slide)."""
     raw = args.get(name)
     if raw is None or raw == "":
         return default

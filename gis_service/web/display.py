@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from ..errors import InputError
+from ..periods import whole_param
 from .appdata import cached, plan_data, public_version
 from .displaydata import display_payload
 
@@ -17,7 +18,7 @@ bp = Blueprint("display", __name__)
 def display():
     interval = _seconds("interval", 12, 2, 600)  # time per slide
     health = _seconds("health", 5, 0.5, 600)     # how often to poll /healthz
-    start = _slide()
+    start = whole_param(request.args, "slide", 1, 1, 1000)  # 1-based; the cycle wraps past its end
     version = public_version()
     threshold = current_app.config["SETTINGS"].tile_threshold
     payload = cached("display_payload", version, lambda: display_payload(plan_data(version), threshold))
@@ -34,11 +35,3 @@ def _seconds(name: str, default: float, low: float, high: float) -> float:
     if not low <= value <= high:
         raise InputError(f"must be between {low:g} and {high:g} seconds, got {value:g}", field=name)
     return value
-
-
-def _slide() -> int:
-    """The slide to start at, 1-based; the cycle wraps a number past its end."""
-    raw = request.args.get("slide", "1")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
-        raise InputError(f"must be a whole number from 1 to 1000, got {raw!r}", field="slide")
-    return int(raw)
