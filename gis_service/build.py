@@ -21,7 +21,7 @@ from .provenance import file_digest
 from .settings import Settings
 from .store import CATALOG_TABLE, Store, WriteInfo
 from .validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, PlanSource,
-                       check_version)
+                       judge_version, measure_version)
 from .zones import check_zone_attributes
 
 COMMUNES_LAYER = "communes"
@@ -56,29 +56,36 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
-    layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
-    rasters = raster_layers(catalog, settings.layers_dir, progress)
-    if COMMUNES_LAYER in layers:
-        boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
-        layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-    entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
-               *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
-    # each source file's checksum: validate refuses a store not built from the files on disk
-    digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
-               for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
-    titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
-    derived, report = check_version(plan, source, layers, progress, on=on,
-                                    rasters={name: raster_from_table(t) for name, t in rasters.items()},
-                                    titles=titles)
-    tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
-    if progress:
-        progress("Ghi phiên bản / Writing the version")
-    with store.updating():
-        dropped = _no_longer_built(store, {e.name for e in entries})
-        store.write(tables, WriteInfo("build", user, settings.catalog_file.name, "", message,
-                                      report.pass_summary),
-                    descriptions={e.name: e.description for e in entries}, drop=dropped)
-    return {name: len(frame) for name, frame in tables.items()}
+    # the zones as read are final: a store that can (a million parcels in the GeoPackage) writes
+    # them on the other core while the rest is read and validated
+    zones_entry = catalog.entry(ZONES_LAYER)
+    with store.writing_ahead({ZONES_LAYER: layers[ZONES_LAYER]}, {ZONES_LAYER: zones_entry.description}) as ahead:
+        layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
+        rasters = raster_layers(catalog, settings.layers_dir, progress)
+        if COMMUNES_LAYER in layers:
+            boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
+            layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
+        entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
+                   *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
+        # each source file's checksum: validate refuses a store not built from the files on disk
+        digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
+                   for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
+        titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
+        descriptions = {e.name: e.description for e in entries}
+        measured = measure_version(plan, layers)
+        # the repaired zones too are final before the rules run
+        with store.writing_ahead(measured.kept, descriptions) as kept:
+            derived, report = judge_version(plan, source, layers, measured, progress, on=on,
+                                            rasters={name: raster_from_table(t) for name, t in rasters.items()},
+                                            titles=titles)
+            tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
+            counts = {name: len(frame) for name, frame in tables.items()}
+            if progress:
+                progress("Ghi phiên bản / Writing the version")
+            store.write({**tables, **ahead, **kept}, WriteInfo("build", user, settings.catalog_file.name, "",
+                                                             message, report.pass_summary),
+                        descriptions=descriptions, drop=_no_longer_built(store, {e.name for e in entries}))
+    return counts
 
 
 def _no_longer_built(store: Store, names: set[str]) -> tuple[str, ...]:

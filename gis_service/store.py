@@ -16,27 +16,36 @@ How the GeoPackage store keeps history without copying:
 from __future__ import annotations
 
 import fcntl
+import json
+import os
 import sqlite3
-from contextlib import contextmanager
+import struct
+import subprocess
+import sys
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
 from .errors import InputError, NotFound
+from .scratch import scratch_dir
 from .store_base import (_BOOKKEEPING, APPROVALS_TABLE, CATALOG_TABLE, ROWS_PER_SLICE,  # noqa: F401
                          VERSION_LAYERS_TABLE, VERSIONS_TABLE, Approval, Store, StoreView, Version, VersionedStore,
-                         WriteInfo, check_frames, check_version_number, content_hash, is_polygonal, table_name)
+                         WriteInfo, check_frames, check_version_number, content_hash, hash_head, hash_wkb,
+                         is_polygonal, table_name, table_of, wkb_slices)
 
 
 class GeoPackageStore(VersionedStore):
     def __init__(self, path: Path | str) -> None:
         super().__init__()
         self.path = Path(path)
+        self._writers: list[PendingTable] = []  # writer processes begun by writing_ahead
 
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
@@ -170,27 +179,90 @@ class GeoPackageStore(VersionedStore):
     def _lock_path(self) -> Path:
         return self.path.with_name(f".{self.path.name}.lock")
 
-    def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
+    def write(self, layers: dict[str, object], info: WriteInfo, *,
               descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = (),
               force: bool = False) -> int:
         """One new version: ``layers`` written (or overwritten), ``drop`` removed, every other
         layer carried over. Returns the version's number. When nothing would change, writes
         nothing and returns the current number, unless ``force`` (an explicit act, such as a
-        planner importing a draft again, is recorded even when its layers are the same)."""
-        check_frames(layers)
+        planner importing a draft again, is recorded even when its layers are the same).
+        A layer may be what ``writing_ahead`` yielded for it: its table is waited for."""
+        ahead = {name: layer for name, layer in layers.items() if isinstance(layer, PendingTable)}
+        check_frames({name: layer for name, layer in layers.items() if name not in ahead})
         descriptions = descriptions or {}
         with self.updating():
-            self._clean_leftovers()
+            written = {name: pending.finish() for name, pending in ahead.items()}
+            self._clean_leftovers(keep=set(written.values()))
             current = self.version()
             tables = self._tables(current) if current is not None else {}
             new = dict(tables)
             for name in drop:
                 new.pop(name, None)
             for name, frame in layers.items():
-                new[name] = self._write_table(name, frame, descriptions.get(name, ""))
+                new[name] = written[name] if name in ahead else self._write_table(
+                    name, frame, descriptions.get(name, ""))
             if new == tables and not force:
                 return current
             return self._commit(new, info)
+
+    @contextmanager
+    def writing_ahead(self, layers: dict[str, pd.DataFrame],
+                      descriptions: dict[str, str] | None = None) -> Iterator[dict[str, object]]:
+        """Hold the write lock and start writing each large polygonal layer of ``layers`` in a
+        writer process now (``gpkg_writer``): GDAL's write of a million parcels then runs on the
+        other core while the caller validates. Yields what to pass to ``write`` in their place
+        (the other layers as they are). A table begun and not taken by ``write`` (the caller
+        failed) is stopped and dropped when the block ends: the store is as it was."""
+        descriptions = descriptions or {}
+        with self.updating(), ExitStack() as begun:
+            self._clean_leftovers()
+            out: dict[str, object] = {}
+            for name, frame in layers.items():
+                if _large_polygonal(frame):
+                    out[name] = begun.enter_context(self._abandoned_unless_written(
+                        self._start_writer(name, frame, descriptions.get(name, ""))))
+                else:
+                    out[name] = frame
+            yield out
+
+    @contextmanager
+    def _abandoned_unless_written(self, pending: "PendingTable") -> Iterator["PendingTable"]:
+        try:
+            yield pending
+        finally:
+            if pending.cancel():
+                self._clean_leftovers()
+
+    def _start_writer(self, name: str, frame: gpd.GeoDataFrame, description: str) -> "PendingTable":
+        """The layer as an Arrow stream file (hashed as it is made), and a writer process writing
+        it into its content-addressed table, unless that table is there already."""
+        import pyarrow as pa
+
+        folder = ExitStack()
+        try:
+            path = folder.enter_context(scratch_dir("write")) / "layer.arrows"
+            with pa.OSFile(str(path), "wb") as sink:
+                digest = _stream_file(frame, description, sink)
+            table = table_of(name, digest)
+            if table in self._gpkg_tables():
+                folder.close()
+                return PendingTable(name, table)
+            spec = {"path": str(self.path), "table": table, "file": str(path), "parent": os.getpid(),
+                    "geometry_name": frame.geometry.name, "geometry_type": _multi_type(frame),
+                    "crs": _gdal_crs(frame), "layer_options": {"DESCRIPTION": description} if description else {},
+                    "dataset_options": {"VERSION": "1.2"} if not self.path.exists() else None}
+            errors = folder.enter_context(open(path.with_suffix(".err"), "w+"))
+            for earlier in self._writers:  # SQLite takes one writer at a time
+                earlier.wait()
+            process = subprocess.Popen([sys.executable, "-m", "gis_service.gpkg_writer", json.dumps(spec)],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+                                       env=_writer_env())
+        except BaseException:
+            folder.close()
+            raise
+        pending = PendingTable(name, table, process, errors, folder)
+        self._writers = [p for p in self._writers if p.running()] + [pending]
+        return pending
 
     def restore(self, number: int, info: WriteInfo) -> int:
         """A new version equal to version ``number``; history is never rewritten."""
@@ -210,18 +282,17 @@ class GeoPackageStore(VersionedStore):
 
     def _write_table(self, name: str, frame: pd.DataFrame, description: str) -> str:
         """The content-addressed table holding ``frame``: written unless it is already there."""
+        if _large_polygonal(frame):
+            return self._start_writer(name, frame, description).finish()
         table = table_name(name, frame, description)
         if table in self._gpkg_tables():
             return table
         options = {"DESCRIPTION": description} if description else {}
         dataset_options = {"VERSION": "1.2"} if not self.path.exists() else None
         geo = isinstance(frame, gpd.GeoDataFrame)
-        if geo and len(frame) > ROWS_PER_SLICE and is_polygonal(frame):
-            _write_slices(frame, self.path, table, options, dataset_options)
-        else:
-            pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", layer_options=options,
-                                    dataset_options=dataset_options, promote_to_multi=geo and is_polygonal(frame),
-                                    use_arrow=True)
+        pyogrio.write_dataframe(frame, self.path, layer=table, driver="GPKG", layer_options=options,
+                                dataset_options=dataset_options, promote_to_multi=geo and is_polygonal(frame),
+                                use_arrow=True)
         return table
 
     def _commit(self, tables: dict[str, str], info: WriteInfo) -> int:
@@ -246,10 +317,12 @@ class GeoPackageStore(VersionedStore):
                 return set()
             return {row[0] for row in db.execute("SELECT table_name FROM gpkg_contents")}
 
-    def _clean_leftovers(self) -> None:
-        """Drop the tables that no version uses (what a killed write left), and the temporary
-        files of the old single-snapshot store."""
-        for stale in self.path.parent.glob(f".{self.path.stem}.*.tmp{self.path.suffix}"):
+    def _clean_leftovers(self, keep: set[str] = frozenset()) -> None:
+        """Drop the tables that no version uses (what a killed write left) but ``keep``, the
+        temporary files of the old single-snapshot store, and the R-tree file GDAL builds beside
+        a new GeoPackage's first layer (left when that write was killed)."""
+        for stale in [*self.path.parent.glob(f".{self.path.stem}.*.tmp{self.path.suffix}"),
+                      *self.path.parent.glob(f"{self.path.name}.tmp_rtree_*.db")]:
             stale.unlink(missing_ok=True)
         if not self.path.exists():
             return
@@ -257,7 +330,7 @@ class GeoPackageStore(VersionedStore):
             used = set()
             if _has_table(db, VERSION_LAYERS_TABLE):
                 used = {row[0] for row in db.execute(f"SELECT DISTINCT table_name FROM {VERSION_LAYERS_TABLE}")}
-        for table in self._gpkg_tables() - used - _BOOKKEEPING:
+        for table in self._gpkg_tables() - used - _BOOKKEEPING - keep:
             _drop_layer(self.path, table)
 
     @contextmanager
@@ -277,61 +350,114 @@ class GeoPackageStore(VersionedStore):
             db.close()
 
 
-def _write_slices(frame: gpd.GeoDataFrame, path: Path, table: str, options: dict, dataset_options) -> None:
-    """A large polygonal layer (a million parcels) as one GDAL write fed one slice at a time: only
-    a slice's multipolygons, WKB and Arrow columns exist at once, never the whole layer's, and the
-    GeoPackage builds its spatial index once at the end (appending slice by slice updates it row
-    by row, several times slower)."""
-    import itertools
+#: rows per batch of the Arrow stream a writer process reads one at a time (its memory)
+STREAM_BATCH_ROWS = 10_000
 
-    import numpy as np
+
+def _large_polygonal(frame) -> bool:
+    """A layer written by a writer process (a million parcels), not in this one."""
+    return isinstance(frame, gpd.GeoDataFrame) and len(frame) > ROWS_PER_SLICE and is_polygonal(frame)
+
+
+def _stream_file(frame: gpd.GeoDataFrame, description: str, sink) -> str:
+    """Write a polygonal layer to ``sink`` as an Arrow stream (its attributes and MultiPolygon
+    WKB, a slice at a time: never the whole layer's WKB or Arrow columns at once) and return its
+    content hash, computed from the same WKB (``content_hash``'s digest)."""
     import pyarrow as pa
 
+    digest = hash_head(frame, description)
     name = frame.geometry.name
+    writer = schema = None
+    for start, wkb in zip(range(0, len(frame), ROWS_PER_SLICE), wkb_slices(frame)):
+        hash_wkb(digest, wkb)
+        part = frame.iloc[start:start + ROWS_PER_SLICE]
+        attrs = pa.Table.from_pandas(pd.DataFrame(part.drop(columns=name)), preserve_index=False)
+        batch = attrs.append_column(name, pa.array(_as_multipolygons(part.geometry.values, wkb), type=pa.binary()))
+        if writer is None:
+            # GDAL takes no Arrow null type (a column empty in the first slice): such columns are text
+            schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in batch.schema])
+            writer = pa.ipc.new_stream(sink, schema)
+        writer.write_table(batch.cast(schema), max_chunksize=STREAM_BATCH_ROWS)
+    writer.close()
+    return digest.hexdigest()
 
-    def batches():
-        for start in range(0, len(frame), ROWS_PER_SLICE):
-            part = frame.iloc[start:start + ROWS_PER_SLICE]
-            geoms = np.asarray(part.geometry.values, dtype=object)
-            single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
-            if single.any():
-                geoms = geoms.copy()
-                geoms[single] = shapely.multipolygons(np.atleast_2d(geoms[single]), axis=0)
-            attrs = pa.Table.from_pandas(pd.DataFrame(part.drop(columns=name)), preserve_index=False)
-            yield from attrs.append_column(name, pa.array(shapely.to_wkb(geoms), type=pa.binary())).to_batches()
 
-    stream = batches()
-    first = next(stream)
-    # GDAL takes no Arrow null type (a column empty in the first slice): such columns are text
-    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in first.schema])
-    reader = pa.RecordBatchReader.from_batches(schema, (b.cast(schema) for b in itertools.chain([first], stream)))
-    z = " Z" if shapely.has_z(frame.geometry.values).any() else ""
+def _as_multipolygons(geoms, wkb: np.ndarray) -> np.ndarray:
+    """The WKB of a polygonal slice with each Polygon written as a one-part MultiPolygon (the
+    layer's declared type): the polygon's WKB behind a multipolygon header in its byte order."""
+    single = np.flatnonzero(shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
+    if not len(single):
+        return wkb
+    out = wkb.copy()
+    for i in single:
+        out[i] = _multipolygon_header(wkb[i]) + wkb[i]
+    return out
+
+
+def _multipolygon_header(polygon: bytes) -> bytes:
+    order = "<" if polygon[0] == 1 else ">"
+    kind = struct.unpack_from(order + "I", polygon, 1)[0]  # 3, or 3 with the Z flag (EWKB)
+    return polygon[:1] + struct.pack(order + "II", kind + 3, 1)
+
+
+def _multi_type(frame: gpd.GeoDataFrame) -> str:
+    return "MultiPolygon" + (" Z" if shapely.has_z(frame.geometry.values).any() else "")
+
+
+def _gdal_crs(frame: gpd.GeoDataFrame) -> str | None:
     epsg = frame.crs.to_epsg() if frame.crs else None
-    crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
-    with _sqlite_cache():
-        pyogrio.write_arrow(reader, path, layer=table, driver="GPKG", geometry_name=name,
-                            geometry_type="MultiPolygon" + z, crs=crs, layer_options=options,
-                            dataset_options=dataset_options)
+    return f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs else None)
 
 
-#: SQLite page cache (MB) of GDAL's connection while it writes a large layer: with SQLite's
-#: default 2 MB, building the R-tree of a million rows reads pages back from the file again and
-#: again. In a 1M-parcel build (scripts/profile_build.py, load average ~1.2) the zones and
-#: zones_repaired writes took 10.4 and 11.2 s with the default, 8.6 and 8.9 s with 64 MB; 128 MB
-#: gained nothing more. Only the cache size: the journal and fsyncs, hence crash safety, unchanged.
-WRITE_CACHE_MB = 64
+def _writer_env() -> dict[str, str]:
+    """The writer process imports this package from where this process did."""
+    here = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
 
 
-@contextmanager
-def _sqlite_cache() -> Iterator[None]:
-    """GDAL's SQLite cache at ``WRITE_CACHE_MB`` for the connections opened inside (a process-wide
-    GDAL setting, restored after; writes hold the store's lock, one at a time)."""
-    before = pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE")
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": str(WRITE_CACHE_MB)})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": before})
+class PendingTable:
+    """A layer's table being written by a writer process (``GeoPackageStore.writing_ahead``), or
+    already in the store (no process)."""
+
+    def __init__(self, name: str, table: str, process: subprocess.Popen | None = None,
+                 errors=None, scratch: ExitStack | None = None) -> None:
+        self.name, self.table = name, table
+        self._process, self._errors, self._scratch = process, errors, scratch or ExitStack()
+        self._code: int | None = None  # the writer's exit code once it ended
+
+    def running(self) -> bool:
+        return self._process is not None and self._code is None
+
+    def wait(self) -> None:
+        """Wait for the writer to end (its table then is in the store, or it failed)."""
+        if self.running():
+            self._code = self._process.wait()
+
+    def finish(self) -> str:
+        """Wait for the writer; its table's name. A failed write raises, naming the layer."""
+        if self._process is None:
+            return self.table
+        try:
+            self.wait()
+            if self._code:
+                self._errors.seek(0)
+                raise OSError(f"writing layer {self.name!r} into the store failed (writer exit {self._code}): "
+                              f"{self._errors.read().strip()[-2000:]}")
+            return self.table
+        finally:
+            self._process = None
+            self._scratch.close()
+
+    def cancel(self) -> bool:
+        """Stop a writer still running, or forget one not taken by ``write``; whether there was one."""
+        if self._process is None:
+            return False
+        if self.running():
+            self._process.kill()
+            self.wait()
+        self._process = None
+        self._scratch.close()
+        return True
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:

@@ -91,6 +91,7 @@ class Store(Protocol):
     def tile_min_zoom(self, name: str, version: int | None = None) -> int: ...
     def origin(self, name: str, version: int | None = None) -> Version: ...
     def updating(self): ...
+    def writing_ahead(self, layers: dict[str, pd.DataFrame], descriptions: dict[str, str] | None = None): ...
     def write(self, layers: dict[str, pd.DataFrame], info: WriteInfo, *,
               descriptions: dict[str, str] | None = None, drop: tuple[str, ...] = (),
               force: bool = False) -> int: ...
@@ -187,6 +188,16 @@ class VersionedStore:
     def _leave(self) -> None:
         self._depth -= 1
 
+    @contextmanager
+    def writing_ahead(self, layers: dict[str, pd.DataFrame],
+                      descriptions: dict[str, str] | None = None) -> Iterator[dict[str, object]]:
+        """Hold the write lock and begin writing ``layers`` now, before the rest of the version is
+        known; yields what to pass to ``write`` in their place. A back end that cannot write
+        ahead (this default) yields the frames: ``write`` writes them then. What was begun and not
+        written by ``write`` is abandoned when the block ends."""
+        with self.updating():
+            yield dict(layers)
+
 
 class StoreView:
     """A store pinned to one version: the read half of the interface."""
@@ -238,6 +249,15 @@ class StoreView:
 def content_hash(frame: pd.DataFrame, description: str = "") -> str:
     """sha256 of a layer's columns, types, values, geometries, CRS and description: equal layers
     hash equal, so a version whose layer did not change shares the earlier version's table."""
+    h = hash_head(frame, description)
+    if isinstance(frame, gpd.GeoDataFrame):
+        for wkb in wkb_slices(frame):
+            hash_wkb(h, wkb)
+    return h.hexdigest()
+
+
+def hash_head(frame: pd.DataFrame, description: str = ""):
+    """The content hash fed with everything but the geometries (``hash_wkb`` adds them)."""
     h = hashlib.sha256()
     geo = isinstance(frame, gpd.GeoDataFrame)
     attrs = frame.drop(columns=frame.geometry.name) if geo else frame
@@ -247,16 +267,30 @@ def content_hash(frame: pd.DataFrame, description: str = "") -> str:
     if len(attrs.columns):
         h.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
     h.update(str(len(frame)).encode())
-    if geo:  # the same digest as one update per geometry, in far fewer calls (and a slice's WKB at a time)
-        geoms = np.asarray(frame.geometry.values, dtype=object)
-        for start in range(0, len(geoms), ROWS_PER_SLICE):
-            h.update(b"".join(wkb or b"\0" for wkb in shapely.to_wkb(geoms[start:start + ROWS_PER_SLICE])))
-    return h.hexdigest()
+    return h
+
+
+def wkb_slices(frame: gpd.GeoDataFrame) -> Iterator[np.ndarray]:
+    """The WKB of a layer's geometries, ``ROWS_PER_SLICE`` at a time (never the whole layer's)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    for start in range(0, len(geoms), ROWS_PER_SLICE):
+        yield shapely.to_wkb(geoms[start:start + ROWS_PER_SLICE])
+
+
+def hash_wkb(h, wkb: np.ndarray) -> None:
+    """Add geometries' WKB to a content hash: the same digest as one update per geometry, in far
+    fewer calls (a missing geometry counts as one zero byte)."""
+    h.update(b"".join(w or b"\0" for w in wkb))
+
+
+def table_of(name: str, digest: str) -> str:
+    """The content-addressed table of a layer with this content hash: ``zones__3f2a…``."""
+    return f"{name}__{digest[:16]}"
 
 
 def table_name(name: str, frame: pd.DataFrame, description: str) -> str:
     """The content-addressed table of a layer: ``zones__3f2a…``."""
-    return f"{name}__{content_hash(frame, description)[:16]}"
+    return table_of(name, content_hash(frame, description))
 
 
 def is_polygonal(frame: gpd.GeoDataFrame) -> bool:

@@ -214,18 +214,40 @@ def check_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataF
     hectares, the remaining land, the plan file and the report. ``layers`` are the version's
     input layers in the plan CRS; the ones the rules name must be there, and the rasters.
     ``titles``: the layer catalog's titles, which the findings' messages name the layers by."""
+    return judge_version(plan, source, layers, measure_version(plan, layers), progress,
+                         rasters=rasters, on=on, titles=titles)
+
+
+@dataclass
+class Measured:
+    """A version's zones measured (``derive``) before any rule runs, and the layers it keeps from
+    that: the repaired zones and the remaining land."""
+    boundary: object
+    derived: Derived
+    kept: dict[str, gpd.GeoDataFrame]
+
+
+def measure_version(plan: Plan, layers: dict[str, gpd.GeoDataFrame]) -> Measured:
+    """The first half of ``check_version``: its layers known, a store can begin writing them."""
     missing = rule_layers(plan) - set(layers)
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
     zones = layers[ZONES_LAYER]
     boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
     derived = derive(plan, zones, boundary)
-    kept = {REPAIRED_LAYER: derived.zones,
-            REMAINING_LAYER: remaining_frame(plan, derived.remaining, bool(zones["illustrative"].astype(bool).any()))}
-    context = {**layers, **kept}
-    report = run_rules(plan, zones, boundary, {n: context[n] for n in rule_layers(plan)}, progress, derived,
-                       rasters=rasters, on=on, titles=titles)
-    return {**kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
+    return Measured(boundary, derived, {
+        REPAIRED_LAYER: derived.zones,
+        REMAINING_LAYER: remaining_frame(plan, derived.remaining, bool(zones["illustrative"].astype(bool).any()))})
+
+
+def judge_version(plan: Plan, source: PlanSource, layers: dict[str, gpd.GeoDataFrame], measured: Measured,
+                  progress=None, *, rasters: dict[str, Raster] | None = None,
+                  on: date | None = None, titles: LayerTitles | None = None) -> tuple[dict[str, pd.DataFrame], Report]:
+    """The second half of ``check_version``: the rules on the measured zones, and the tables."""
+    context = {**layers, **measured.kept}
+    report = run_rules(plan, layers[ZONES_LAYER], measured.boundary, {n: context[n] for n in rule_layers(plan)},
+                       progress, measured.derived, rasters=rasters, on=on, titles=titles)
+    return {**measured.kept, PLAN_TABLE: source.table(), **report.to_tables()}, report
 
 
 def remaining_frame(plan: Plan, remaining, illustrative: bool) -> gpd.GeoDataFrame:

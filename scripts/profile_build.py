@@ -33,6 +33,36 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class TotalRss:
+    """The largest sum of the proportional set size (PSS: a page shared by n processes counts
+    1/n in each) of this process and its children (the GeoPackage store's writer processes),
+    sampled every 100 ms in a thread. RSS would count twice the pages a child shares with this
+    process between its fork and its exec."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self.me, self.peak, self._done = psutil.Process(), 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._done.wait(0.1):
+            total = self.me.memory_full_info().pss
+            for child in self.me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    total += child.memory_full_info().pss
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def timed(module, name: str, label=None):
     """Wrap ``module.name`` so each call adds a row (nested calls indented)."""
     inner = getattr(module, name)
@@ -63,24 +93,31 @@ def main() -> None:
     timed(layerio, "check_geometries")
     timed(build, "check_zone_attributes")
     timed(build, "file_digest")
-    timed(build, "check_version")
+    timed(build, "measure_version")
+    timed(build, "judge_version")
     timed(validate, "derive")
     timed(validate, "run_rules")
     for name in ("repaired", "geodesic_ha", "layout", "remaining_land", "in_chunks"):
         timed(validate, name)
     timed(store, "table_name", lambda name, frame, d: f"content hash {name} ({len(frame):,} rows)")
     timed(store.GeoPackageStore, "_write_table", lambda self, name, frame, d: f"GDAL write {name}")
+    timed(store.GeoPackageStore, "_start_writer", lambda self, name, frame, d: f"Arrow stream + hash of {name}")
+    timed(store.PendingTable, "finish", lambda self: f"wait for the writer of {self.name}")
     timed(store.GeoPackageStore, "_commit")
     timed(store.GeoPackageStore, "_clean_leftovers")
+    sampler = TotalRss()
     wall = time.perf_counter()
     build.build_store(settings, store.GeoPackageStore(settings.store))
     total = time.perf_counter() - wall
+    sampler.stop()
     print(f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'step':<48} {'wall s':>7} {'cpu s':>7} {'RSS MB':>7} {'peak MB':>8}")
     for text, secs, cpu, rss, peak in ROWS:
         if secs >= 0.05:
             print(f"{text:<48} {secs:>7.1f} {cpu:>7.1f} {rss:>7.0f} {peak:>8.0f}")
     print(f"{'build_store (end to end)':<48} {total:>7.1f} {'':>7} {rss_mb():>7.0f} {peak_mb():>8.0f}")
+    print(f"peak of this process and its writer processes together (PSS sampled every 100 ms): "
+          f"{sampler.peak / 2**20:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -171,42 +171,6 @@ def test_concurrent_writes_in_one_process_keep_every_change(any_store):
     assert {f"extra_{i}" for i in range(6)} <= set(store.layer_names())
 
 
-def test_a_large_layer_is_written_with_a_larger_sqlite_cache_that_does_not_outlive_the_write(tmp_path, monkeypatch):
-    """GDAL's SQLite cache is a process-wide setting: raised for the write of a large layer only,
-    and put back as it was (here a value set beforehand), even when the write fails."""
-    import pyogrio
-    import shapely
-
-    import gis_service.store as gpkg_store
-    import gis_service.store_base as base
-
-    monkeypatch.setattr(base, "ROWS_PER_SLICE", 3)
-    monkeypatch.setattr(gpkg_store, "ROWS_PER_SLICE", 3)
-    seen = []
-    real_write = pyogrio.write_arrow
-
-    def spy(*args, **kwargs):
-        seen.append(pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE"))
-        return real_write(*args, **kwargs)
-
-    monkeypatch.setattr(pyogrio, "write_arrow", spy)
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": "7"})
-    try:
-        frame = gpd.GeoDataFrame({"id": [f"P{i}" for i in range(10)]},
-                                 geometry=[shapely.box(i, 0, i + 1, 1) for i in range(10)], crs="EPSG:5899")
-        store = GeoPackageStore(tmp_path / "store.gpkg")
-        store.write({"zones": frame}, WriteInfo("test"))
-        assert seen == [gpkg_store.WRITE_CACHE_MB]  # pyogrio reads a number back as an int
-        assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 7
-        monkeypatch.setattr(pyogrio, "write_arrow", lambda *a, **k: 1 / 0)
-        with pytest.raises(ZeroDivisionError):
-            store.write({"other": frame}, WriteInfo("test"))
-        assert pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE") == 7
-        assert len(store.read_layer("zones")) == len(frame)
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": None})
-
-
 def test_a_large_polygonal_layer_is_written_and_hashed_slice_by_slice_as_it_would_be_whole(tmp_path, monkeypatch):
     """Slices of 3 rows stand in for slices of 100,000: polygons and multipolygons mixed, a
     column empty in the first slice, and the content hash that names the table."""
