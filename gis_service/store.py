@@ -215,7 +215,8 @@ class GeoPackageStore(VersionedStore):
         failed) is stopped and dropped when the block ends: the store is as it was."""
         descriptions = descriptions or {}
         with self.updating(), ExitStack() as begun:
-            self._clean_leftovers()
+            if self._depth == 1:  # nested in another writing_ahead: cleaned already
+                self._clean_leftovers()
             out: dict[str, object] = {}
             for name, frame in layers.items():
                 if _large_polygonal(frame):
@@ -261,7 +262,7 @@ class GeoPackageStore(VersionedStore):
             folder.close()
             raise
         pending = PendingTable(name, table, process, errors, folder)
-        self._writers = [p for p in self._writers if p.running()] + [pending]
+        self._writers = [p for p in self._writers if p.begun()] + [pending]
         return pending
 
     def restore(self, number: int, info: WriteInfo) -> int:
@@ -330,7 +331,8 @@ class GeoPackageStore(VersionedStore):
             used = set()
             if _has_table(db, VERSION_LAYERS_TABLE):
                 used = {row[0] for row in db.execute(f"SELECT DISTINCT table_name FROM {VERSION_LAYERS_TABLE}")}
-        for table in self._gpkg_tables() - used - _BOOKKEEPING - keep:
+        begun = {pending.table for pending in self._writers if pending.begun()}  # not a leftover
+        for table in self._gpkg_tables() - used - _BOOKKEEPING - keep - begun:
             _drop_layer(self.path, table)
 
     @contextmanager
@@ -425,8 +427,12 @@ class PendingTable:
         self._process, self._errors, self._scratch = process, errors, scratch or ExitStack()
         self._code: int | None = None  # the writer's exit code once it ended
 
+    def begun(self) -> bool:
+        """Begun and neither taken by ``write`` nor abandoned: its table is no leftover."""
+        return self._process is not None
+
     def running(self) -> bool:
-        return self._process is not None and self._code is None
+        return self.begun() and self._code is None
 
     def wait(self) -> None:
         """Wait for the writer to end (its table then is in the store, or it failed)."""

@@ -1,7 +1,10 @@
 """Profile one `build` of the parcels step by step: wall time, CPU time and RSS (after the step and
 the process peak so far) of each step, printed as a table. Run on purpose, not in CI.
 
-    .venv/bin/python scripts/profile_build.py /tmp/gis_service_parcels/parcels_1000000.gpkg /tmp/profile_work
+    .venv/bin/python scripts/profile_build.py /tmp/gis_service_parcels/parcels_1000000.gpkg /tmp/profile_work [--memory]
+
+``--memory`` also samples the memory of this process and its writer processes together (PSS,
+every 100 ms): reading /proc/PID/smaps of a 2 GB process costs CPU, so time without it.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class TotalRss:
+class TotalPss:
     """The largest sum of the proportional set size (PSS: a page shared by n processes counts
     1/n in each) of this process and its children (the GeoPackage store's writer processes),
     sampled every 100 ms in a thread. RSS would count twice the pages a child shares with this
@@ -105,19 +108,21 @@ def main() -> None:
     timed(store.PendingTable, "finish", lambda self: f"wait for the writer of {self.name}")
     timed(store.GeoPackageStore, "_commit")
     timed(store.GeoPackageStore, "_clean_leftovers")
-    sampler = TotalRss()
+    sampler = TotalPss() if "--memory" in sys.argv[3:] else None
     wall = time.perf_counter()
     build.build_store(settings, store.GeoPackageStore(settings.store))
     total = time.perf_counter() - wall
-    sampler.stop()
+    if sampler:
+        sampler.stop()
     print(f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'step':<48} {'wall s':>7} {'cpu s':>7} {'RSS MB':>7} {'peak MB':>8}")
     for text, secs, cpu, rss, peak in ROWS:
         if secs >= 0.05:
             print(f"{text:<48} {secs:>7.1f} {cpu:>7.1f} {rss:>7.0f} {peak:>8.0f}")
     print(f"{'build_store (end to end)':<48} {total:>7.1f} {'':>7} {rss_mb():>7.0f} {peak_mb():>8.0f}")
-    print(f"peak of this process and its writer processes together (PSS sampled every 100 ms): "
-          f"{sampler.peak / 2**20:,.0f} MB")
+    if sampler:
+        print(f"peak of this process and its writer processes together (PSS sampled every 100 ms): "
+              f"{sampler.peak / 2**20:,.0f} MB")
 
 
 if __name__ == "__main__":

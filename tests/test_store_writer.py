@@ -130,6 +130,19 @@ def test_a_layer_written_ahead_joins_the_version_with_the_layers_written_after_i
         assert store.write(ahead, WriteInfo("test")) == 1  # nothing changed
 
 
+def test_a_layer_written_ahead_is_kept_while_a_second_one_is_begun_after_it_ended(tmp_path, small_slices):
+    """The build begins the zones, then (nested) the repaired zones: the first writer has ended
+    and its table belongs to no version yet, which is not a leftover to drop."""
+    store = GeoPackageStore(tmp_path / "store.gpkg")
+    parcels, repaired = squares(12), squares(9, start=100)
+    with store.writing_ahead({"parcels": parcels}) as first:
+        first["parcels"].wait()
+        with store.writing_ahead({"repaired": repaired}) as second:
+            store.write({**first, **second}, WriteInfo("test"))
+    for name, frame in (("parcels", parcels), ("repaired", repaired)):
+        assert list(store.read_layer(name)["id"]) == list(frame["id"])
+
+
 def test_killing_the_process_that_began_a_write_kills_its_writer(tmp_path):
     """SIGKILL runs no clean-up in the killed process: the writer dies with it (Linux's
     parent-death signal) and the next write drops what it had written."""
@@ -168,3 +181,30 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"  # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def test_a_build_whose_zones_go_through_writer_processes_stores_what_a_build_in_one_process_does(
+        tmp_path, built_store_file, monkeypatch):
+    """The shipped layers built with slices of 3 rows (the zones and the repaired zones then take
+    the writer processes, begun ahead) hold the same tables, content hash for content hash, as
+    the session's build in one process; every table a version names is in the file."""
+    from gis_service.build import build_store
+    from gis_service.settings import Settings
+
+    monkeypatch.setattr(base, "ROWS_PER_SLICE", 3)
+    monkeypatch.setattr(gpkg_store, "ROWS_PER_SLICE", 3)
+    started = []
+    real_start = GeoPackageStore._start_writer
+    monkeypatch.setattr(GeoPackageStore, "_start_writer",
+                        lambda self, name, *a: started.append(name) or real_start(self, name, *a))
+    store = GeoPackageStore(tmp_path / "store.gpkg")
+    build_store(Settings(layers_dir=ROOT / "layers", store=store.path), store)
+    assert started[:2] == ["zones", "zones_repaired"]  # begun ahead; the other large layers in write
+    whole = GeoPackageStore(built_store_file)
+    mine = store._tables(store.version())
+    theirs = whole._tables(whole.version())
+    same = set(theirs) - {"layer_catalog", "validation_rules"}  # both hold the time of their build
+    assert {n: mine[n] for n in same} == {n: theirs[n] for n in same}
+    assert set(mine.values()) <= store._gpkg_tables()
+    for name in same:
+        assert len(store.read_layer(name)) == len(whole.read_layer(name))
