@@ -193,6 +193,10 @@ def _highlighted(data: PlanData, frame: Frame, zone_id: str | None) -> str:
     for row in found.itertuples():
         p = row.geometry.representative_point()
         x, y = frame.xy(p.x, p.y)
+        minx, miny, maxx, maxy = row.geometry.bounds
+        if max(maxx - minx, maxy - miny) * frame.scale < 12:  # a parcel of a few pixels: ringed to be seen
+            out.append(f'<circle class="zone-ring" cx="{float(x):.1f}" cy="{float(y):.1f}" r="10" fill="none" '
+                       f'stroke="#d7000f" stroke-width="3"/>')
         out.append(f'<path data-zone="{escape(row.id)}" d="{path_data(row.geometry, frame)}" fill="none" '
                    f'stroke="#000000" stroke-width="4"/><text class="zone-label" x="{float(x):.1f}" '
                    f'y="{float(y) - frame.font:.1f}" font-size="{frame.font}" font-weight="700" text-anchor="middle" '
