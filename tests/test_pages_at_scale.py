@@ -21,7 +21,14 @@ from gis_service.web import create_app, lookup, reporting, svgmap
 from gis_service.web.appdata import plan_data
 
 N_PARCELS, FAULTS_PER = 3_000, 12
-FINDINGS_CAP, MATCHES_CAP, DRAWN_CAP = 20, 7, 1_000
+FINDINGS_CAP, TARGETS_CAP, MATCHES_CAP, DRAWN_CAP = 20, 10, 7, 1_000
+PER_PARCEL_RULE = """
+  - id: P06
+    check: area
+    title_vi: Mỗi thửa từ 7,4 ha
+    title_en: Each parcel at least 7.4 ha
+    params: {per: feature, min_ha: 7.4}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +38,8 @@ def app(tmp_path_factory):
     layers.mkdir()
     for name in ("plan.yaml", "catalog.yaml"):
         shutil.copy(PROJECT_ROOT / "layers" / "parcels" / name, layers / name)
+    with open(layers / "plan.yaml", "a", encoding="utf-8") as plan:  # a target on each parcel: about half fail
+        plan.write(PER_PARCEL_RULE)
     parcels = make_parcels(N_PARCELS, commune_boundary(PROJECT_ROOT / "layers"), seed=11, faults_per=FAULTS_PER)
     write_parcels(parcels, layers / "parcels.gpkg", PROJECT_ROOT / "layers")
     settings = Settings(layers_dir=layers, store=work / "store.gpkg")
@@ -41,6 +50,7 @@ def app(tmp_path_factory):
 @pytest.fixture
 def caps(monkeypatch):
     monkeypatch.setattr(reporting, "LISTED_FINDINGS", FINDINGS_CAP)
+    monkeypatch.setattr(reporting, "LISTED_TARGETS", TARGETS_CAP)
     monkeypatch.setattr(lookup, "MAX_MATCHES", MATCHES_CAP)
     monkeypatch.setattr(svgmap, "DRAWN_ZONES", DRAWN_CAP)
 
@@ -75,6 +85,13 @@ def test_a_page_lists_at_most_the_cap_failing_first_and_states_the_totals(app, c
         marks = re.findall(r'<li class="(f-ok|f-ko)">', item)
         assert marks == sorted(marks, key=lambda m: m != "f-ko")  # failing first
         assert marks.count("f-ko") == int(shown.group(1))
+    # the single-parcel targets: at most the cap, then how many of how many (every P06 finding fails)
+    per_parcel = findings[findings["rule_id"] == "P06"]
+    assert len(per_parcel) > TARGETS_CAP and not per_parcel["passed"].astype(bool).any()
+    target_rows = re.findall(r'<tr data-rule="(P0\d)" data-kind="([^"]*)">', html)
+    assert target_rows == [("P05", "parcel")] + [("P06", "")] * TARGETS_CAP
+    assert (f"Chỉ tiêu theo từng vùng: hiển thị {TARGETS_CAP}/{_vi(len(per_parcel))}" in html
+            and f"{TARGETS_CAP} of {len(per_parcel):,} shown" in html)
     if path == "/report":  # the map: a grid of cells by kind, no parcel drawn one by one
         assert 'class="zones zone-grid"' in html and "data-zone=" not in html
         assert f'data-zones="{len(zones)}"' in html and f"{_vi(len(zones))} vùng, quá nhỏ" in html
