@@ -49,7 +49,7 @@ def serve_pages(store: str, layers: str, paths: list[str]) -> None:
 
 
 def run(store: str, layers: str, paths: list[str], timeout: float) -> None:
-    print(f"{'page':<44} {'status':>6} {'seconds':>9} {'bytes':>13}", flush=True)
+    print(f"{'page':<48} {'status':>6} {'seconds':>9} {'bytes':>13}", flush=True)
     fresh = False
     while paths:
         child = subprocess.Popen([sys.executable, __file__, "--child", "--store", store, "--layers", layers,
@@ -61,12 +61,12 @@ def run(store: str, layers: str, paths: list[str], timeout: float) -> None:
             if not line:
                 child.kill()
                 child.wait()
-                print(f"{paths[0]:<44} {'—':>6} {'>' + format(timeout, '.0f'):>9} {'stopped':>13}", flush=True)
+                print(f"{paths[0]:<48} {'—':>6} {'>' + format(timeout, '.0f'):>9} {'stopped':>13}", flush=True)
                 paths, fresh = paths[1:], True
                 break
             row = json.loads(line)
             mark = "*" if fresh else ""
-            print(f"{row['path'] + mark:<44} {row['status']:>6} {row['seconds']:>9.2f} {row['bytes']:>13,}",
+            print(f"{row['path'] + mark:<48} {row['status']:>6} {row['seconds']:>9.2f} {row['bytes']:>13,}",
                   flush=True)
             paths, fresh, started = paths[1:], False, time.perf_counter()
         else:
