@@ -12,12 +12,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import shapely
 
 from ..crs import DONG_NAI_TM3, PLAN_CRSS, WGS84, transformer
 from ..crsdomain import check_box
 from ..errors import InputError
-from ..l10n import plain_decimal
+from ..l10n import number, plain_decimal
 from .plandata import PlanData, ZoneSummary, provenance_json
 
 #: the longest zone id or name a search takes
@@ -119,16 +121,74 @@ def _message_en(inside: bool, found: list) -> str:
                                              for z in found)
 
 
-def find_zones(data: PlanData, query: str) -> list[ZoneSummary]:
+#: a search by id or name lists at most this many zones, and says how many match in all
+MAX_MATCHES = 50
+
+
+@dataclass(frozen=True)
+class Matches:
+    """The zones a search lists (at most ``MAX_MATCHES``, in the zones' order) and how many matched."""
+    zones: list[ZoneSummary]
+    total: int
+
+
+@dataclass(frozen=True)
+class FoldedColumn:
+    """A text column folded once: each row's code into ``values``, its distinct folded texts (a
+    name shared by a million parcels is folded and searched once)."""
+    codes: np.ndarray
+    values: pd.Series
+
+    @classmethod
+    def of(cls, column: pd.Series) -> "FoldedColumn":
+        codes, uniques = pd.factorize(column.fillna("").astype(str), use_na_sentinel=False)
+        return cls(codes, fold_all(pd.Series(uniques)))
+
+    def rows_where(self, matched: np.ndarray) -> np.ndarray:
+        """Which rows hold one of the distinct values ``matched`` (a boolean array over ``values``)."""
+        return matched[self.codes]
+
+
+@dataclass(frozen=True)
+class ZoneIndex:
+    """The zones' searchable texts, folded once per version (``PlanData.derived``): ids, names in
+    either language, and the kinds' names."""
+    ids: FoldedColumn
+    names: tuple[FoldedColumn, ...]
+    kinds: FoldedColumn
+
+    @classmethod
+    def of(cls, data: PlanData) -> "ZoneIndex":
+        zones = data.zones
+        kind_names = {k: f"{spec.name_vi}\n{spec.name_en}" for k, spec in data.plan.zone_kinds.items()}
+        return cls(FoldedColumn.of(zones["id"]),
+                   tuple(FoldedColumn.of(zones[c]) for c in ("name_vi", "name_en") if c in zones),
+                   FoldedColumn.of(zones["kind"].map(kind_names)))
+
+    def exact_id(self, wanted: str) -> np.ndarray:
+        return self.ids.rows_where((self.ids.values == wanted).to_numpy(bool))
+
+    def containing(self, wanted: str) -> np.ndarray:
+        found = np.zeros(len(self.ids.codes), dtype=bool)
+        for column in (self.ids, *self.names, self.kinds):
+            found |= column.rows_where(column.values.str.contains(wanted, regex=False).to_numpy(bool))
+        return found
+
+
+def search_zones(data: PlanData, query: str, limit: int | None = None) -> Matches:
     """Zones whose id is the query, else whose name (either language), kind or id contains it;
-    case and Vietnamese diacritics are ignored (``sau rieng`` finds ``sầu riêng``)."""
+    case and Vietnamese diacritics are ignored (``sau rieng`` finds ``sầu riêng``). Whole columns
+    are compared at once (a million parcels: no summary of each); at most ``limit`` are listed."""
     wanted = folded(query)
     if not wanted:
         raise InputError("type a zone id or a part of its name / nhập mã hoặc tên vùng", field="q")
-    zones = data.zone_summaries
-    exact = [z for z in zones if folded(z.id) == wanted]
-    return exact or [z for z in zones if any(wanted in folded(text) for text in
-                                             (z.name_vi, z.name_en, z.kind_vi, z.kind_en, z.id))]
+    index = data.derived("zone_index", lambda: ZoneIndex.of(data))
+    rows = index.exact_id(wanted)
+    if not rows.any():
+        rows = index.containing(wanted)
+    positions = np.flatnonzero(rows)
+    shown = positions[:MAX_MATCHES if limit is None else limit]
+    return Matches(data.zone_summaries_at(shown), len(positions))
 
 
 def lookup_text(data: PlanData, text: str, crs: str = "") -> dict:
@@ -164,19 +224,26 @@ def parse_pair(text: str) -> tuple[float, float] | None:
 
 
 def find_zones_json(data: PlanData, query: str) -> dict:
-    """``find_zones`` as /lookup?q= answers it: the zones as the planner map's panel shows them."""
-    found = find_zones(data, query)
-    vi, en = match_messages(query, len(found))
-    return {"query": {"q": query.strip()}, "version": data.version, "zones": [z.to_json() for z in found],
-            "message_vi": vi, "message_en": en}
+    """``search_zones`` as /lookup?q= answers it: the zones as the planner map's panel shows them,
+    how many matched in all and how many are listed."""
+    found = search_zones(data, query)
+    vi, en = match_messages(query, found.total, len(found.zones))
+    return {"query": {"q": query.strip()}, "version": data.version, "zones": [z.to_json() for z in found.zones],
+            "total": found.total, "shown": len(found.zones), "message_vi": vi, "message_en": en}
 
 
-def match_messages(query: str, count: int) -> tuple[str, str]:
-    """What a search by id or name says about its result, in Vietnamese and English."""
-    shown = query.strip()
+def match_messages(query: str, count: int, shown: int | None = None) -> tuple[str, str]:
+    """What a search by id or name says about its result, in Vietnamese and English: how many
+    zones match and, when fewer are listed, how many are ('hiển thị 50/1.000.000')."""
+    typed = query.strip()
     if not count:
-        return f"Không tìm thấy vùng nào khớp với “{shown}”", f"No zone matches “{shown}”"
-    return f"Tìm thấy {count} vùng khớp với “{shown}”", f"{count} zone(s) match “{shown}”"
+        return f"Không tìm thấy vùng nào khớp với “{typed}”", f"No zone matches “{typed}”"
+    vi, en = (f"Tìm thấy {number(count, 0)} vùng khớp với “{typed}”",
+              f"{number(count, 0, 'en')} zone(s) match “{typed}”")
+    if shown is not None and shown < count:
+        vi += f"; hiển thị {number(shown, 0)}/{number(count, 0)} vùng đầu tiên"
+        en += f"; the first {number(shown, 0, 'en')} of {number(count, 0, 'en')} shown"
+    return vi, en
 
 
 def folded(text: str) -> str:
@@ -184,3 +251,15 @@ def folded(text: str) -> str:
     text = str(text).replace("đ", "d").replace("Đ", "D")
     plain = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return " ".join(plain.casefold().split())
+
+
+def fold_all(texts: pd.Series) -> pd.Series:
+    """``folded`` of each text: plain ASCII words (most ids) lower-cased at once, column-wise; the
+    others (diacritics, spaces to collapse) one by one."""
+    texts = texts.astype("string")
+    plain = texts.str.isascii().to_numpy(bool)
+    for space in " \t\n\r\x0b\x0c":
+        plain &= ~texts.str.contains(space, regex=False).to_numpy(bool)
+    out = texts.str.lower()
+    out[~plain] = [folded(t) for t in texts[~plain]]
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Callable, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +23,7 @@ from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_L
 from ..versions import Provenance, zones_provenance
 from .vi import decision_en, decision_vi
 
+T = TypeVar("T")
 
 
 @dataclass
@@ -116,12 +118,19 @@ class PlanData:
     catalog: pd.DataFrame
     version_info: Version
     _layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _derived: dict[str, object] = field(default_factory=dict, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A store layer, read on first use and kept (do not modify it: copy or ``assign``)."""
         if name not in self._layers:
             self._layers[name] = self.store.read_layer(name)
         return self._layers[name]
+
+    def derived(self, key: str, build: Callable[[], T]) -> T:
+        """A value derived from this version once (e.g. the search's folded names) and kept with it."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[return-value]
 
     @cached_property
     def boundary(self):
@@ -190,6 +199,12 @@ class PlanData:
             wanted = set(ids)
             return [z for z in self.zone_summaries if z.id in wanted]
         return self._summaries(self.zones[self.zones["id"].isin(list(ids))])
+
+    def zone_summaries_at(self, positions) -> list[ZoneSummary]:
+        """The summaries of the zones at these row positions, in the order given."""
+        if "zone_summaries" in self.__dict__:
+            return [self.zone_summaries[i] for i in positions]
+        return self._summaries(self.zones.iloc[list(positions)])
 
     def _summaries(self, zones: gpd.GeoDataFrame) -> list[ZoneSummary]:
         by_kind = {t.kind: t for t in self.targets if t.kind}

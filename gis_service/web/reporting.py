@@ -11,31 +11,92 @@ from markupsafe import escape
 
 from ..l10n import LayerTitles, long_day_vi
 from ..periods import Period, VersionAtEnd
+from ..report import Report
 from .charts import targets_chart
-from .plandata import ILLUSTRATIVE_MARK, PlanData, verdict
+from .plandata import ILLUSTRATIVE_MARK, PlanData, TargetRow, verdict
+from .plannermap import MAP_VIOLATIONS
 from .sources import HIDDEN, provenance_rows
-from .svgmap import legend, plan_svg
+from .svgmap import drawn_one_by_one, grid_cell_m, legend, plan_svg
 
+#: the report's map, its longer side in pixels
+REPORT_MAP_PX = 720
 #: the origin the PDF's page is served from inside Chromium (routed, never on the network)
 PRINT_ORIGIN = "http://127.0.0.1:9"
 
 
-def rule_rows(data: PlanData) -> list[dict]:
-    """Each rule with its findings and a link to its first failure on the planner map."""
-    report = data.report
+#: the failing findings the report and the dashboard list at most, each rule in turn (the same
+#: ones the planner map draws); every finding is in the violations file (VIOLATIONS_FILE)
+LISTED_FINDINGS = MAP_VIOLATIONS
+#: the single-zone hectare targets listed at most, failing first (per-kind targets always are)
+LISTED_TARGETS = MAP_VIOLATIONS
+#: where every finding can be downloaded (the data API's validation_findings layer)
+VIOLATIONS_FILE = "/downloads/validation_findings.gpkg"
+
+
+def rule_rows(data: PlanData, limit: int | None = None) -> list[dict]:
+    """Each rule with its findings, failing first, and a link to its first failure on the planner
+    map. At most ``limit`` failing findings are listed in all, the first of each rule in turn
+    (as the map draws them); each rule says how many it lists of how many fail
+    (``shown_failed``/``n_failed``). Derived once per version."""
+    limit = LISTED_FINDINGS if limit is None else limit
+    return data.derived(f"rule_rows:{limit}", lambda: report_rule_rows(data.report, limit))
+
+
+def report_rule_rows(report: Report | None, limit: int = LISTED_FINDINGS) -> list[dict]:
+    """``rule_rows`` of a report (a stored version's, or a draft's before it is kept)."""
+    outcomes = report.outcomes if report else []
+    failing = [[f for f in o.findings if not f.passed] for o in outcomes]
+    quotas = in_turn([len(f) for f in failing], limit)
     rules = []
-    for o in (report.outcomes if report else []):
-        findings = []
-        for f in o.findings:
-            zone = f.zone_ids[0] if f.zone_ids else None
-            link = f"/?rule={o.rule_id}" + (f"&zone={zone}" if zone else "")
-            findings.append({"passed": f.passed, "message_vi": f.message_vi, "message_en": f.message_en,
-                             "link": link, "zone_ids": list(f.zone_ids)})
-        first_fail = next((f for f in findings if not f["passed"]), None)
+    for o, failed, quota in zip(outcomes, failing, quotas):
+        passes = [f for f in o.findings if f.passed] if len(o.findings) <= 3 else []
+        findings = [_finding(o.rule_id, f) for f in [*failed[:quota], *passes]]
+        first_fail = findings[0] if quota else None
         rules.append({"rule_id": o.rule_id, "title_vi": o.title_vi, "title_en": o.title_en,
                       "passed": o.passed, "error": o.error, "findings": findings,
+                      "n_findings": len(o.findings), "n_failed": len(failed), "shown_failed": quota,
                       "link": (first_fail or {}).get("link") or f"/?rule={o.rule_id}"})
     return rules
+
+
+def _finding(rule_id: str, f) -> dict:
+    zone = f.zone_ids[0] if f.zone_ids else None
+    return {"passed": f.passed, "message_vi": f.message_vi, "message_en": f.message_en,
+            "link": f"/?rule={rule_id}" + (f"&zone={zone}" if zone else ""), "zone_ids": list(f.zone_ids)}
+
+
+def in_turn(counts: list[int], limit: int) -> list[int]:
+    """How many of each list are taken when the first of each is taken in turn, then the second
+    of each, … up to ``limit`` in all: [500, 3, 500] with 250 → [124, 3, 123]."""
+    taken = [0] * len(counts)
+    left = limit
+    while left > 0:
+        open_ = [i for i, n in enumerate(counts) if taken[i] < n]
+        if not open_:
+            break
+        step = max(1, left // len(open_))
+        for i in open_:
+            more = min(step, counts[i] - taken[i], left)
+            taken[i] += more
+            left -= more
+    return taken
+
+
+def target_rows(data: PlanData, limit: int | None = None) -> tuple[list[TargetRow], dict | None]:
+    """The hectare targets a page lists: every per-kind target, and of the single-zone ones
+    (a parcel rule may name a million) at most ``limit``, failing first; with the counts of the
+    single-zone rows when not all are listed (else None)."""
+    limit = LISTED_TARGETS if limit is None else limit
+    rows = data.targets
+    zone_rows = [r for r in rows if r.kind is None]
+    if len(zone_rows) <= limit:
+        return rows, None
+    failed = [r for r in zone_rows if not r.passed]
+    keep = {id(r) for r in [*failed, *(r for r in zone_rows if r.passed)][:limit]}
+    shown = [r for r in rows if r.kind is not None or id(r) in keep]
+    shown.sort(key=lambda r: (r.kind is None, r.passed))  # per kind first, then failing zones
+    return shown, {"shown": len(keep), "total": len(zone_rows), "failed": len(failed),
+                   "shown_failed": min(len(failed), limit)}
 
 
 def illustrative_titles(data: PlanData) -> list[tuple[str, str]]:
@@ -50,9 +111,11 @@ def report_context(data: PlanData, *, today: date | None = None) -> dict:
     report = data.report
     catalog = data.catalog.to_dict("records")
     titles = LayerTitles.from_catalog(catalog)
+    targets, targets_cut = target_rows(data)
     return {
-        "data": data, "plan": data.plan, "report": report, "targets": data.targets,
-        "chart": targets_chart(data.targets), "rules": rule_rows(data), "areas": report.areas if report else [],
+        "data": data, "plan": data.plan, "report": report, "targets": targets, "targets_cut": targets_cut,
+        "chart": targets_chart(targets), "rules": rule_rows(data), "areas": report.areas if report else [],
+        "violations_file": VIOLATIONS_FILE,
         "provenance": provenance_rows(catalog, titles), "illustrative_layers": illustrative_titles(data),
         "today": today, "attribution": data.attribution, "illustrative_mark": ILLUSTRATIVE_MARK,
         "verdict": verdict, "n_failed": len(report.failed_rules) if report else None,
@@ -67,7 +130,8 @@ def period_report_context(data: PlanData, period: Period, chosen: VersionAtEnd, 
     context.update(
         period=period, period_vi=period.label_vi, period_en=period.label_en, chosen=chosen,
         ongoing=period.ongoing(today), place_date_vi=f"Nghĩa Trung, {long_day_vi(today)}",
-        map_svg=plan_svg(data, size=720), map_legend=legend(data),
+        map_svg=plan_svg(data, size=REPORT_MAP_PX), map_legend=legend(data), n_zones=len(data.zones),
+        map_cell_m=None if drawn_one_by_one(data) else grid_cell_m(data, REPORT_MAP_PX),
         periods=[("quarter", "Quý", "Quarter"), ("half", "6 tháng", "Half-year"), ("year", "Năm", "Year")],
         years=list(range(today.year, today.year - 6, -1)))
     return context

@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from markupsafe import Markup, escape
 from shapely.geometry.base import BaseGeometry
 
 from ..l10n import number
+from ..settings import Settings
 from .plandata import PlanData
 from .styles import CONTEXT_STYLES, POINT_LAYERS
 
@@ -20,6 +22,10 @@ from .styles import CONTEXT_STYLES, POINT_LAYERS
 UNDER = ("thac_mo_lake",)
 OVER = ("residential", "road_ql14")
 POINTS = ("commune_seat",)
+#: above this many zones (the tile threshold: each would be a pixel or less) the map draws no zone
+#: one by one, but cells of GRID_CELL_PX pixels coloured by the kind of most zones in them
+DRAWN_ZONES = Settings.tile_threshold
+GRID_CELL_PX = 4
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,20 @@ def _layer(data: PlanData, name: str, frame: Frame) -> str:
     return f'<path class="layer-{escape(name)}" d="{d}" {_style(style)} fill-rule="evenodd"/>'
 
 
+def drawn_one_by_one(data: PlanData) -> bool:
+    """Whether the map draws each zone (else a grid of cells coloured by kind: ``_kind_grid``)."""
+    return len(data.zones) <= DRAWN_ZONES
+
+
+def grid_cell_m(data: PlanData, size: int) -> float:
+    """The side of a cell of the kind grid on a map of ``size`` pixels, in metres."""
+    return GRID_CELL_PX / frame_for(data.boundary.bounds, size).scale
+
+
 def _zones(data: PlanData, frame: Frame, highlight: str | None) -> str:
     colours = {kind: spec.color for kind, spec in data.plan.zone_kinds.items()}
+    if not drawn_one_by_one(data):
+        return _kind_grid(data, frame, colours) + _highlighted(data, frame, highlight)
     out = ['<g class="zones" stroke="#333333" stroke-width="1" fill-opacity="0.85">']
     for row in data.zones.itertuples():
         heavy = ' stroke="#000000" stroke-width="4"' if row.id == highlight else ""
@@ -133,7 +151,63 @@ def _zones(data: PlanData, frame: Frame, highlight: str | None) -> str:
     return "".join(out)
 
 
+def _kind_grid(data: PlanData, frame: Frame, colours: dict[str, str]) -> str:
+    """Too many zones to draw one by one (a million parcels, each under a pixel): cells of
+    ``GRID_CELL_PX`` pixels, each coloured by the kind most zones centred in it have, one path
+    per kind, clipped to the commune. Derived once per version and map size."""
+    def build() -> str:
+        zones = data.zones
+        bounds = shapely.bounds(zones.geometry.values)
+        x, y = frame.xy((bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2)
+        codes, kinds = pd.factorize(zones["kind"])
+        ok = np.isfinite(x) & np.isfinite(y)
+        cols, rows = int(np.ceil(frame.width / GRID_CELL_PX)), int(np.ceil(frame.height / GRID_CELL_PX))
+        col = np.clip((x[ok] // GRID_CELL_PX).astype(int), 0, cols - 1)
+        row = np.clip((y[ok] // GRID_CELL_PX).astype(int), 0, rows - 1)
+        counts = np.bincount((row * cols + col) * len(kinds) + codes[ok],
+                             minlength=rows * cols * len(kinds)).reshape(rows, cols, len(kinds))
+        major = np.where(counts.sum(axis=2) > 0, counts.argmax(axis=2), -1)
+        paths = {k: [] for k in range(len(kinds))}
+        for r in range(rows):
+            line = major[r]
+            starts = np.flatnonzero(np.diff(line, prepend=-2) != 0)
+            for start, end in zip(starts, [*starts[1:], cols]):
+                if line[start] >= 0:
+                    paths[line[start]].append(f"M{start * GRID_CELL_PX},{r * GRID_CELL_PX}"
+                                              f"h{(end - start) * GRID_CELL_PX}v{GRID_CELL_PX}"
+                                              f"h{-(end - start) * GRID_CELL_PX}z")
+        clip = f'<clipPath id="commune-clip"><path d="{path_data(data.boundary, frame)}"/></clipPath>'
+        fills = "".join(f'<path data-kind="{escape(kinds[k])}" d="{"".join(d)}" '
+                        f'fill="{colours.get(kinds[k], "#cccccc")}"/>' for k, d in paths.items() if d)
+        return (f'{clip}<g class="zones zone-grid" clip-path="url(#commune-clip)" fill-opacity="0.85" '
+                f'data-zones="{len(zones)}">{fills}</g>')
+    return data.derived(f"svg_kind_grid:{frame.width}x{frame.height}", build)
+
+
+def _highlighted(data: PlanData, frame: Frame, zone_id: str | None) -> str:
+    """The one zone looked up, outlined and labelled over the kind grid."""
+    if zone_id is None:
+        return ""
+    found = data.zones[data.zones["id"] == zone_id]
+    out = []
+    for row in found.itertuples():
+        p = row.geometry.representative_point()
+        x, y = frame.xy(p.x, p.y)
+        minx, miny, maxx, maxy = row.geometry.bounds
+        if max(maxx - minx, maxy - miny) * frame.scale < 12:  # a parcel of a few pixels: ringed to be seen
+            out.append(f'<circle class="zone-ring" cx="{float(x):.1f}" cy="{float(y):.1f}" r="10" fill="none" '
+                       f'stroke="#d7000f" stroke-width="3"/>')
+        out.append(f'<path data-zone="{escape(row.id)}" d="{path_data(row.geometry, frame)}" fill="none" '
+                   f'stroke="#000000" stroke-width="4"/><text class="zone-label" x="{float(x):.1f}" '
+                   f'y="{float(y) - frame.font:.1f}" font-size="{frame.font}" font-weight="700" text-anchor="middle" '
+                   f'fill="#1b1b1b" stroke="#ffffff" stroke-width="{frame.font / 4:.1f}" paint-order="stroke">'
+                   f'{escape(row.id)}</text>')
+    return "".join(out)
+
+
 def _labels(data: PlanData, frame: Frame) -> str:
+    if not drawn_one_by_one(data):
+        return ""  # a label a zone is unreadable at parcel scale: the looked-up zone has its own
     out = [f'<g class="labels" font-size="{frame.font}" font-weight="700" text-anchor="middle" '
            f'fill="#1b1b1b" stroke="#ffffff" stroke-width="{frame.font / 4:.1f}" paint-order="stroke">']
     for row in data.zones.itertuples():

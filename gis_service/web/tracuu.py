@@ -13,7 +13,7 @@ from ..crs import PLAN_CRSS
 from ..errors import InputError
 from ..l10n import plain_decimal
 from .appdata import page_version, plan_data
-from .lookup import MAX_QUERY, find_zones, lookup, match_messages, parse_lookup
+from .lookup import MAX_QUERY, lookup, match_messages, parse_lookup, search_zones
 from .plandata import ILLUSTRATIVE_MARK, PlanData, ZoneSummary
 from .svgmap import plan_svg
 
@@ -29,6 +29,7 @@ class Answer:
     message_en: str = ""
     point: dict | None = None       # the /lookup answer of a point (its coordinates in both CRSs)
     remaining: dict | None = None    # the point lies on the remaining land
+    total: int | None = None         # a search by id or name: how many zones match (``zones`` lists the first)
 
 
 @bp.get("/tra-cuu")
@@ -66,5 +67,5 @@ def _answer(data: PlanData, form: dict[str, str]) -> Answer | None:
 
 
 def _by_name(data: PlanData, query: str) -> Answer:
-    found = find_zones(data, query)
-    return Answer(found, *match_messages(query, len(found)))
+    found = search_zones(data, query)
+    return Answer(found.zones, *match_messages(query, found.total, len(found.zones)), total=found.total)

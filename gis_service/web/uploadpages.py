@@ -35,6 +35,7 @@ from .auth import current_user, planner_required
 from .diffview import map_data, totals, zone_rows
 from .pending import PendingDraft, PendingDrafts
 from .plandata import hectare_targets
+from .reporting import report_rule_rows
 from .vi import LOCAL_TIME
 
 bp = Blueprint("drafts", __name__)
@@ -176,10 +177,7 @@ def safe_name(filename: str) -> str:
 def preview_model(staged: StagedDraft, plan: Plan, notes: list[str]) -> dict:
     """What the preview shows, computed once: rules, targets, areas, changes, map."""
     report = staged.report
-    rules = [{"rule_id": o.rule_id, "title_vi": o.title_vi, "title_en": o.title_en, "passed": o.passed,
-              "error": o.error, "link": "",
-              "findings": [{"passed": f.passed, "message_vi": f.message_vi, "message_en": f.message_en}
-                           for f in o.findings]} for o in report.outcomes]
+    rules = report_rule_rows(report)  # capped as the report's: a draft of a million parcels too
     view = store().at(staged.based_on)
     draft = staged.zones.set_index("id", drop=False)
     before = in_plan_crs(view, REPAIRED_LAYER, plan.crs).set_index("id", drop=False)
