@@ -213,15 +213,20 @@ def service_layers(gpkg: Path, work: Path):
 
 
 def service_build(gpkg: Path, work: Path) -> dict:
-    """`gis-service build` of a fresh store from the parcels (its own process: its own peak)."""
+    """`gis-service build` of a fresh store from the parcels (its own process), with the peak of
+    the build and its writer processes together (``tree_memory``)."""
     from gis_service.build import build_store
     from gis_service.store import GeoPackageStore
 
+    from tree_memory import TreePeak
+
     settings = service_layers(gpkg, work)
     settings.store.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    build_store(settings, GeoPackageStore(settings.store))
-    return {"build_seconds": time.perf_counter() - t0}
+    with TreePeak() as peak:
+        t0 = time.perf_counter()
+        build_store(settings, GeoPackageStore(settings.store))
+        seconds = time.perf_counter() - t0
+    return {"build_seconds": seconds, "build_tree_mb": peak.mb}
 
 
 def service(gpkg: Path, work: Path, engine: str = "local") -> dict:

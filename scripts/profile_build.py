@@ -4,7 +4,7 @@ the process peak so far) of each step, printed as a table. Run on purpose, not i
     .venv/bin/python scripts/profile_build.py /tmp/gis_service_parcels/parcels_1000000.gpkg /tmp/profile_work [--memory]
 
 ``--memory`` also samples the memory of this process and its writer processes together (PSS,
-every 100 ms): reading /proc/PID/smaps of a 2 GB process costs CPU, so time without it.
+every 100 ms, ``tree_memory.TreePeak``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parcel_engines import service_layers  # noqa: E402
+from tree_memory import TreePeak  # noqa: E402
 
 from gis_service import build, layerio, store, validate  # noqa: E402
 
@@ -34,36 +35,6 @@ def rss_mb() -> float:
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class TotalPss:
-    """The largest sum of the proportional set size (PSS: a page shared by n processes counts
-    1/n in each) of this process and its children (the GeoPackage store's writer processes),
-    sampled every 100 ms in a thread. RSS would count twice the pages a child shares with this
-    process between its fork and its exec."""
-
-    def __init__(self) -> None:
-        import threading
-
-        import psutil
-
-        self.me, self.peak, self._done = psutil.Process(), 0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        import psutil
-
-        while not self._done.wait(0.1):
-            total = self.me.memory_full_info().pss
-            for child in self.me.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    total += child.memory_full_info().pss
-            self.peak = max(self.peak, total)
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
 
 
 def timed(module, name: str, label=None):
@@ -108,12 +79,10 @@ def main() -> None:
     timed(store.PendingTable, "finish", lambda self: f"wait for the writer of {self.name}")
     timed(store.GeoPackageStore, "_commit")
     timed(store.GeoPackageStore, "_clean_leftovers")
-    sampler = TotalPss() if "--memory" in sys.argv[3:] else None
-    wall = time.perf_counter()
-    build.build_store(settings, store.GeoPackageStore(settings.store))
-    total = time.perf_counter() - wall
-    if sampler:
-        sampler.stop()
+    with TreePeak() if "--memory" in sys.argv[3:] else contextlib.nullcontext() as sampler:
+        wall = time.perf_counter()
+        build.build_store(settings, store.GeoPackageStore(settings.store))
+        total = time.perf_counter() - wall
     print(f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     print(f"{'step':<48} {'wall s':>7} {'cpu s':>7} {'RSS MB':>7} {'peak MB':>8}")
     for text, secs, cpu, rss, peak in ROWS:
@@ -122,7 +91,7 @@ def main() -> None:
     print(f"{'build_store (end to end)':<48} {total:>7.1f} {'':>7} {rss_mb():>7.0f} {peak_mb():>8.0f}")
     if sampler:
         print(f"peak of this process and its writer processes together (PSS sampled every 100 ms): "
-              f"{sampler.peak / 2**20:,.0f} MB")
+              f"{sampler.mb:,.0f} MB")
 
 
 if __name__ == "__main__":
