@@ -64,6 +64,11 @@ def hectares(value: float | None, digits: int = 1, lang: Lang = "vi") -> str:
     return quantity(value, "ha", digits, lang)
 
 
+def zone_hectares(value: float | None, lang: Lang = "vi") -> str:
+    """One zone's area: 2 decimals, 4 under a hectare (a parcel of 222 m² reads 0,0222 ha, not 0,02 ha)."""
+    return hectares(value, 4 if value is not None and abs(value) < 1 else 2, lang)
+
+
 def bound(value: float, lang: Lang = "vi") -> str:
     """A target's bound as the plan writes it, without trailing zeros: 1000 → '1.000' / '1,000',
     0.5 → '0,5' / '0.5'."""
@@ -168,5 +173,5 @@ class LayerTitles:
 def jinja_filters() -> dict:
     """The filters every template gets: ``{{ x|num(1) }}``, ``{{ x|ha(2, 'en') }}``,
     ``{{ when|day }}``, ``{{ when|moment('en') }}``, ``{{ status|status_name }}``."""
-    return {"num": number, "ha": hectares, "qty": quantity, "day": day, "moment": moment,
+    return {"num": number, "ha": hectares, "zone_ha": zone_hectares, "qty": quantity, "day": day, "moment": moment,
             "status_name": status_name, "range_text": range_text}

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from gis_service.l10n import (LayerTitles, bound, day, hectares, long_day_vi, moment, number,
-                              plain_decimal, range_text, status_name)
+                              plain_decimal, range_text, status_name, zone_hectares)
 
 
 def test_hectares_vietnamese_and_english():
@@ -18,6 +18,12 @@ def test_hectares_vietnamese_and_english():
     assert number(12345678.5, 2, "vi") == "12.345.678,50"
     assert number(0.4, 0) == "0" and number(-0.04, 1) == "0,0"  # never "-0,0"
     assert number(None) == "—" and number(float("nan")) == "—"
+
+
+def test_a_zone_under_a_hectare_is_written_to_the_square_metre():
+    assert zone_hectares(0.02224) == "0,0222 ha" and zone_hectares(0.02224, "en") == "0.0222 ha"
+    assert zone_hectares(0.99996) == "1,0000 ha"  # under a hectare as measured
+    assert zone_hectares(1541.444) == "1.541,44 ha" and zone_hectares(None) == "—"
 
 
 def test_bounds_and_ranges_as_the_plan_writes_them():

@@ -16,7 +16,7 @@ from ..catalog import ILLUSTRATIVE_MARK
 from ..ogcapi.collections import Collection, collections
 from ..plan import Plan, parse_params
 from ..report import Report
-from ..l10n import hectares, status_name
+from ..l10n import hectares, status_name, zone_hectares
 from ..store import CATALOG_TABLE, Store, StoreView, Version
 from ..validate import (BOUNDARY_LAYER, REMAINING_LAYER, REPAIRED_LAYER, ZONES_LAYER, load_report,
                         plan_source_of)
@@ -66,7 +66,7 @@ class ZoneSummary:
             "status": self.status, "status_text": f"{self.status_vi} / {self.status_en}",
             "color": self.color,
             "area_ha": round(self.area_ha, 4), "geodesic_ha": round(self.geodesic_ha, 4),
-            "area_text": ha(self.area_ha, 2), "geodesic_text": ha(self.geodesic_ha, 2),
+            "area_text": zone_hectares(self.area_ha), "geodesic_text": zone_hectares(self.geodesic_ha),
             "kind_target": None if target is None else {
                 "rule_id": target.rule_id, "measured_ha": round(target.measured_ha, 4),
                 "measured_text": ha(target.measured_ha, 2), "target": target.target,
