@@ -5,6 +5,7 @@ neighbour's upload, a register import) carry over."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime, timezone
 
 import geopandas as gpd
@@ -72,9 +73,13 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
                    for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
         titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
         descriptions = {e.name: e.description for e in entries}
-        measured = measure_version(plan, layers)
-        # the repaired zones too are final before the rules run
-        with store.writing_ahead(measured.kept, descriptions) as kept:
+        with ExitStack() as later:
+            kept: dict[str, object] = {}
+
+            def begin_repaired(frame):  # final before the coverage layout: written meanwhile
+                kept.update(later.enter_context(store.writing_ahead({REPAIRED_LAYER: frame}, descriptions)))
+
+            measured = measure_version(plan, layers, repaired_final=begin_repaired)
             derived, report = judge_version(plan, source, layers, measured, progress, on=on,
                                             rasters={name: raster_from_table(t) for name, t in rasters.items()},
                                             titles=titles)

@@ -47,13 +47,25 @@ def sqlite_cache() -> Iterator[None]:
 def write_stream_file(spec: dict) -> None:
     """Write the Arrow stream file ``spec['file']`` into the GeoPackage ``spec['path']`` as the
     table ``spec['table']`` (one GDAL write: its R-tree is built once, at the end). The file is
-    read one batch at a time, never whole."""
+    read one batch at a time, never whole. A new GeoPackage is made as version 1.2."""
+    new = not os.path.exists(spec["path"])
     with pa.OSFile(spec["file"]) as source, sqlite_cache():
         reader = pa.ipc.open_stream(source)
         pyogrio.write_arrow(reader, spec["path"], layer=spec["table"], driver="GPKG",
                             geometry_name=spec["geometry_name"], geometry_type=spec["geometry_type"],
                             crs=spec["crs"], layer_options=spec["layer_options"],
-                            dataset_options=spec["dataset_options"])
+                            dataset_options={"VERSION": "1.2"} if new else None)
+
+
+@contextmanager
+def one_writer_at_a_time(lock: str) -> Iterator[None]:
+    """SQLite takes one writer at a time: the writers of a store take turns on a lock file (the
+    process that began them holds the store's own lock meanwhile)."""
+    import fcntl
+
+    with open(lock, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def _die_with_parent(parent: int) -> None:
@@ -73,7 +85,8 @@ def main(argv: list[str]) -> int:
     spec = json.loads(argv[1])
     _die_with_parent(spec["parent"])
     try:
-        write_stream_file(spec)
+        with one_writer_at_a_time(spec["lock"]):
+            write_stream_file(spec)
     except Exception as exc:  # the parent reports it, naming the layer
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

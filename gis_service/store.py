@@ -248,12 +248,10 @@ class GeoPackageStore(VersionedStore):
             if table in self._gpkg_tables():
                 folder.close()
                 return PendingTable(name, table)
-            for earlier in self._writers:  # SQLite takes one writer at a time (the first may create the file)
-                earlier.wait()
             spec = {"path": str(self.path), "table": table, "file": str(path), "parent": os.getpid(),
+                    "lock": str(self.path.with_name(f".{self.path.name}.writer.lock")),
                     "geometry_name": frame.geometry.name, "geometry_type": _multi_type(frame),
-                    "crs": _gdal_crs(frame), "layer_options": {"DESCRIPTION": description} if description else {},
-                    "dataset_options": {"VERSION": "1.2"} if not self.path.exists() else None}
+                    "crs": _gdal_crs(frame), "layer_options": {"DESCRIPTION": description} if description else {}}
             errors = folder.enter_context(open(path.with_suffix(".err"), "w+"))
             process = subprocess.Popen([sys.executable, "-m", "gis_service.gpkg_writer", json.dumps(spec)],
                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,

@@ -128,10 +128,14 @@ class Derived:
         return {kind: lay.union for kind, lay in self.layouts.items()}
 
 
-def derive(plan: Plan, zones: gpd.GeoDataFrame, boundary) -> Derived:
+def derive(plan: Plan, zones: gpd.GeoDataFrame, boundary, repaired_final=None) -> Derived:
+    """``repaired_final(frame)``, if given, is called with the repaired zones as soon as they are
+    final, before the coverage layout (a store can begin writing them)."""
     valid = in_chunks(shapely.is_valid, zones.geometry.values)  # once: the validity rule reuses it
     fixed = repaired(zones, valid)
     fixed["geodesic_ha"] = geodesic_ha(fixed.geometry.values, fixed.crs)
+    if repaired_final:
+        repaired_final(fixed)
     kinds = fixed["kind"].to_numpy()
     layouts = {}
     for kind in plan.zone_kinds:
@@ -227,14 +231,15 @@ class Measured:
     kept: dict[str, gpd.GeoDataFrame]
 
 
-def measure_version(plan: Plan, layers: dict[str, gpd.GeoDataFrame]) -> Measured:
-    """The first half of ``check_version``: its layers known, a store can begin writing them."""
+def measure_version(plan: Plan, layers: dict[str, gpd.GeoDataFrame], repaired_final=None) -> Measured:
+    """The first half of ``check_version``: its layers known, a store can begin writing them
+    (``repaired_final``: as ``derive`` takes it)."""
     missing = rule_layers(plan) - set(layers)
     if missing:
         raise InputError(f"the plan names layers the store lacks: {sorted(missing)}", field="layer")
     zones = layers[ZONES_LAYER]
     boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
-    derived = derive(plan, zones, boundary)
+    derived = derive(plan, zones, boundary, repaired_final)
     return Measured(boundary, derived, {
         REPAIRED_LAYER: derived.zones,
         REMAINING_LAYER: remaining_frame(plan, derived.remaining, bool(zones["illustrative"].astype(bool).any()))})

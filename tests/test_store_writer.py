@@ -63,7 +63,7 @@ def test_the_writer_raises_the_sqlite_cache_for_its_write_only_even_when_it_fail
     with pa.OSFile(str(stream), "wb") as sink, pa.ipc.new_stream(sink, frame.schema) as writer:
         writer.write_table(frame)
     spec = {"path": str(tmp_path / "out.gpkg"), "table": "t", "file": str(stream), "geometry_name": "geometry",
-            "geometry_type": "MultiPolygon", "crs": "EPSG:5899", "layer_options": {}, "dataset_options": None}
+            "geometry_type": "MultiPolygon", "crs": "EPSG:5899", "layer_options": {}}
     monkeypatch.setattr(pyogrio, "write_arrow", spy)
     pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": "7"})
     try:
