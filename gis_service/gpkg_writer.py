@@ -7,7 +7,8 @@ is computed from the same WKB), and this module, started as ``python -m gis_serv
 writes that file into the GeoPackage as one table while the build goes on validating on the other
 core (``GeoPackageStore.writing_ahead``).
 
-The writer imports neither geopandas nor the rest of the service. It dies with the process that
+The writer imports neither geopandas nor the rest of the service, and Arrow and GDAL only once
+its turn to write has come. It dies with the process that
 started it (Linux's parent-death signal, then a check that the parent is still there), so a build
 killed mid-write leaves at most a table that belongs to no version, which the next write drops.
 """
@@ -21,9 +22,6 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-import pyarrow as pa
-import pyogrio
-
 #: SQLite page cache (MB) of GDAL's connection while it writes a large layer: with SQLite's
 #: default 2 MB, building the R-tree of a million rows reads pages back from the file again and
 #: again. Writing 1M parcels (a writer process alone, load average ~2): 8.2-8.8 s with 2 MB,
@@ -36,6 +34,8 @@ WRITE_CACHE_MB = 16
 def sqlite_cache() -> Iterator[None]:
     """GDAL's SQLite cache at ``WRITE_CACHE_MB`` for the connections opened inside (a process-wide
     GDAL setting, restored after)."""
+    import pyogrio
+
     before = pyogrio.get_gdal_config_option("OGR_SQLITE_CACHE")
     pyogrio.set_gdal_config_options({"OGR_SQLITE_CACHE": str(WRITE_CACHE_MB)})
     try:
@@ -47,7 +47,11 @@ def sqlite_cache() -> Iterator[None]:
 def write_stream_file(spec: dict) -> None:
     """Write the Arrow stream file ``spec['file']`` into the GeoPackage ``spec['path']`` as the
     table ``spec['table']`` (one GDAL write: its R-tree is built once, at the end). The file is
-    read one batch at a time, never whole. A new GeoPackage is made as version 1.2."""
+    read one batch at a time, never whole. A new GeoPackage is made as version 1.2. Arrow and
+    GDAL are imported here: a writer waiting for its turn holds little memory."""
+    import pyarrow as pa
+    import pyogrio
+
     new = not os.path.exists(spec["path"])
     with pa.OSFile(spec["file"]) as source, sqlite_cache():
         reader = pa.ipc.open_stream(source)
