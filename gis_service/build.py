@@ -49,6 +49,41 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
     everything reads cleanly. Returns the feature count of each layer written. ``notes``
     receives what was changed without refusing (Z and M dropped)."""
     catalog, plan, source = load_sources(settings)
+    layers = read_layers(catalog, plan, settings, progress, notes)
+    rasters = raster_layers(catalog, settings.layers_dir, progress)
+    entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
+               *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
+    descriptions = {e.name: e.description for e in entries}
+    with ExitStack() as writes:
+        ahead: dict[str, object] = {}
+
+        def write_ahead(name: str, frame: gpd.GeoDataFrame) -> None:
+            """A layer final before the version is: a store that can (a million parcels in the
+            GeoPackage) writes it on the other core while the build goes on."""
+            ahead.update(writes.enter_context(store.writing_ahead({name: frame}, descriptions)))
+
+        write_ahead(ZONES_LAYER, layers[ZONES_LAYER])
+        # each source file's checksum: validate refuses a store not built from the files on disk
+        digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
+                   for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
+        # the repaired zones are final before the coverage layout
+        measured = measure_version(plan, layers, repaired_final=lambda frame: write_ahead(REPAIRED_LAYER, frame))
+        derived, report = judge_version(plan, source, layers, measured, progress, on=on,
+                                        rasters={name: raster_from_table(t) for name, t in rasters.items()},
+                                        titles=LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries}))
+        tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
+        if progress:
+            progress("Ghi phiên bản / Writing the version")
+        store.write({**tables, **ahead}, WriteInfo("build", user, settings.catalog_file.name, "", message,
+                                                   report.pass_summary),
+                    descriptions=descriptions, drop=_no_longer_built(store, {e.name for e in entries}))
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def read_layers(catalog: Catalog, plan: Plan, settings: Settings, progress=None,
+                notes: list[str] | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """Every vector layer and register of the catalog, checked, in the plan CRS; the neighbours
+    found from the communes' geometry when the catalog has them."""
     layers: dict[str, gpd.GeoDataFrame] = {}
     for n, entry in enumerate(catalog.layers, 1):
         if progress:
@@ -57,40 +92,11 @@ def build_store(settings: Settings, store: Store, progress=None, user: str = "sy
         if entry.name == ZONES_LAYER:
             check_zone_attributes(gdf, plan.zone_kinds, str(settings.layers_dir / entry.file))
         layers[entry.name] = gdf
-    # the zones as read are final: a store that can (a million parcels in the GeoPackage) writes
-    # them on the other core while the rest is read and validated
-    zones_entry = catalog.entry(ZONES_LAYER)
-    with store.writing_ahead({ZONES_LAYER: layers[ZONES_LAYER]}, {ZONES_LAYER: zones_entry.description}) as ahead:
-        layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
-        rasters = raster_layers(catalog, settings.layers_dir, progress)
-        if COMMUNES_LAYER in layers:
-            boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
-            layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
-        entries = [*catalog.layers, *catalog.registers, *catalog.rasters,
-                   *derived_entries(catalog, plan, NEIGHBOURS_LAYER in layers)]
-        # each source file's checksum: validate refuses a store not built from the files on disk
-        digests = {e.name: file_digest(layer_path(e, settings.layers_dir))
-                   for e in [*catalog.layers, *catalog.registers, *catalog.rasters]}
-        titles = LayerTitles({e.name: (e.title_vi, e.title_en) for e in entries})
-        descriptions = {e.name: e.description for e in entries}
-        with ExitStack() as later:
-            kept: dict[str, object] = {}
-
-            def begin_repaired(frame):  # final before the coverage layout: written meanwhile
-                kept.update(later.enter_context(store.writing_ahead({REPAIRED_LAYER: frame}, descriptions)))
-
-            measured = measure_version(plan, layers, repaired_final=begin_repaired)
-            derived, report = judge_version(plan, source, layers, measured, progress, on=on,
-                                            rasters={name: raster_from_table(t) for name, t in rasters.items()},
-                                            titles=titles)
-            tables = {**layers, **rasters, **derived, CATALOG_TABLE: catalog_table(entries, plan, digests)}
-            counts = {name: len(frame) for name, frame in tables.items()}
-            if progress:
-                progress("Ghi phiên bản / Writing the version")
-            store.write({**tables, **ahead, **kept}, WriteInfo("build", user, settings.catalog_file.name, "",
-                                                             message, report.pass_summary),
-                        descriptions=descriptions, drop=_no_longer_built(store, {e.name for e in entries}))
-    return counts
+    layers.update(register_layers(catalog, settings.layers_dir, plan.crs, progress))
+    if COMMUNES_LAYER in layers:
+        boundary = shapely.union_all(layers[BOUNDARY_LAYER].geometry.values)
+        layers[NEIGHBOURS_LAYER] = neighbours(layers[COMMUNES_LAYER], boundary)
+    return layers
 
 
 def _no_longer_built(store: Store, names: set[str]) -> tuple[str, ...]:
