@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
@@ -82,12 +83,21 @@ class Report:
 
     def rules_for_zone(self, zone_id: str, kind: str) -> list[tuple[RuleOutcome, bool]]:
         """Each rule that concerns a zone, with whether the zone passes it."""
-        out = []
-        for o in self.outcomes:
-            if kind in o.kinds:
-                fails = any(not f.passed and zone_id in f.zone_ids for f in o.findings)
-                out.append((o, not fails and o.error is None))
-        return out
+        failing = self.failing_by_zone.get(zone_id, frozenset())
+        return [(o, i not in failing and o.error is None) for i, o in enumerate(self.outcomes) if kind in o.kinds]
+
+    @cached_property
+    def failing_by_zone(self) -> dict[str, frozenset[int]]:
+        """Zone id → the positions in ``outcomes`` of the rules with a failing finding that names
+        it. Built once per report (one pass over the findings), so a zone's rules are a lookup,
+        not a scan of every finding per zone (a million parcels × thousands of findings)."""
+        index: dict[str, set[int]] = {}
+        for i, o in enumerate(self.outcomes):
+            for f in o.findings:
+                if not f.passed:
+                    for zone_id in f.zone_ids:
+                        index.setdefault(zone_id, set()).add(i)
+        return {zone_id: frozenset(found) for zone_id, found in index.items()}
 
     def to_dict(self) -> dict:
         def finding(f: Finding) -> dict:
