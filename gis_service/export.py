@@ -74,7 +74,7 @@ Text longer than 254 bytes is cut in a Shapefile; use the GeoPackage for the ful
 
 #: a layer with more features than this is read, converted and written this many at a time, so
 #: a download of a million parcels never holds the whole layer in memory
-EXPORT_ROWS = 100_000
+EXPORT_ROWS = 50_000
 
 
 def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, str, str]:
@@ -226,10 +226,13 @@ def _geojson(frames: dict[str, Iterator[gpd.GeoDataFrame]], path: Path, tag: str
         return path
     columns = list(like.columns)
 
+    like = like.iloc[:1_000].copy()  # the columns and their types, not a whole slice more
+
     def slices() -> Iterator[gpd.GeoDataFrame]:
-        """Layer after layer, slice after slice, each in the columns of the whole plan's file."""
+        """Layer after layer, slice after slice, each in the columns of the whole plan's file
+        (each slice let go once written)."""
         for name, it in iterators.items():
-            for frame in itertools.chain([firsts.get(name), seconds[name]], it):
+            for frame in itertools.chain([firsts.pop(name, None), seconds.pop(name)], it):
                 if frame is not None:
                     yield frame if len(frames) == 1 else _in_columns(frame.assign(**{LAYER_FIELD: name}), columns, like)
     # GDAL's GeoJSON appends by reading the file again: stream every slice into one write
@@ -254,9 +257,8 @@ def _stream(like: gpd.GeoDataFrame, chunks: Iterator[gpd.GeoDataFrame], path: Pa
             frame = frame.set_geometry(_as_multi(frame.geometry.values), crs=frame.crs)
         return pa.table(frame.to_arrow(geometry_encoding="WKB"))
 
-    template = table(like)
     schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
-                        for f in template.schema]).remove_metadata()
+                        for f in table(like).schema]).remove_metadata()
 
     def batches() -> Iterator[pa.RecordBatch]:
         for frame in chunks:

@@ -131,7 +131,7 @@ def run_gdal(server: Server, bbox: str, timeout: float) -> None:
     minx, miny, maxx, maxy = bbox.split(",")
     url = f"OAPIF:{server.url}{API}"
     with tempfile.TemporaryDirectory() as tmp:
-        commands = [["ogrinfo", "-ro", "-so", url],
+        commands = [["ogrinfo", "-ro", "-so", url], ["ogrinfo", "-ro", "-so", url, "zones"],
                     ["ogr2ogr", "-f", "GPKG", f"{tmp}/spat.gpkg", url, "-spat", minx, miny, maxx, maxy]]
         print(f"\n{'GDAL client (Debian GDAL 3.6)':<62} {'exit':>6} {'seconds':>8} {'result':>13}", flush=True)
         for command in commands:
@@ -145,17 +145,18 @@ def run_gdal(server: Server, bbox: str, timeout: float) -> None:
                 continue
             seconds = time.perf_counter() - start
             result = _count(done.stdout) if command[0] == "ogrinfo" else _features(f"{tmp}/spat.gpkg")
-            shown = " ".join(c if len(c) < 40 else c[:37] + "…" for c in command[:4])
+            shown = " ".join(c if len(c) < 40 else "…" + c[-36:] for c in command[:5])
             print(f"{shown:<62} {done.returncode:>6} {seconds:>8.2f} {result:>13}", flush=True)
             if done.returncode:
                 print(done.stderr.strip()[-500:])
 
 
 def _count(ogrinfo_out: str) -> str:
+    """'N features' from a layer's summary, or 'N layers' from a list of layers."""
     for line in ogrinfo_out.splitlines():
         if line.startswith("Feature Count:"):
             return line.split(":", 1)[1].strip() + " features"
-    return "?"
+    return f"{sum(line[:1].isdigit() and ': ' in line for line in ogrinfo_out.splitlines())} layers"
 
 
 def _features(path: str) -> str:

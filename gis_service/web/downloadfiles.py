@@ -12,6 +12,7 @@ the next process that makes a scratch folder (``scratch.remove_orphans``). The f
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
 import shutil
 import tempfile
@@ -60,7 +61,10 @@ class DownloadFiles:
                     return found
                 folder = self._version_folder(token)
             with scratch_dir("export") as work:  # a killed build leaves nothing in the kept folder
-                path, filename, media = build(work)
+                try:
+                    path, filename, media = build(work)
+                finally:
+                    _release_memory()
                 kept = Path(tempfile.mkdtemp(dir=folder)) / path.name
                 os.replace(path, kept)
             with self._lock:
@@ -94,3 +98,12 @@ class DownloadFiles:
             if self._folder is not None:
                 shutil.rmtree(self._folder, ignore_errors=True)
             self._folder, self._built, self._versions = None, {}, OrderedDict()
+
+
+def _release_memory() -> None:
+    """Give the slices' freed memory back to the system: glibc keeps what a thread freed in that
+    thread's arena, and each download may run on another of the server's threads."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
