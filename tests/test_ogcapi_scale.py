@@ -250,3 +250,25 @@ def test_rules_for_zone_uses_the_index_and_equals_the_findings(app, layers):
         listed = report.rules_for_zone(zone_id, kind)
         assert [o.rule_id for o, _ in listed] == [o.rule_id for o in report.outcomes if kind in o.kinds]
         assert {o.rule_id for o, ok in listed if not ok} == rules[zone_id]
+
+
+def test_where_and_geometry_false_on_both_stores(any_store):
+    """read_layer's where= (a column's value as text equals the text given; values are data, never
+    SQL) and geometry=False (the attributes only), the same on each back end."""
+    view = any_store.at(any_store.version())
+    zones = view.read_layer("zones")
+    first = zones.iloc[0]
+    got = view.read_layer("zones", where={"id": first["id"]})
+    assert got["id"].tolist() == [first["id"]] and got.geometry.iloc[0].equals_exact(first.geometry, 1e-6)
+    both = view.read_layer("zones", where={"id": first["id"], "kind": first["kind"]})
+    assert both["id"].tolist() == [first["id"]]
+    assert view.read_layer("zones", where={"id": first["id"], "kind": "no such kind"}).empty
+    for hostile in (f"{first['id']}' OR '1'='1", '" OR 1=1 --', "%", "_"):
+        assert view.read_layer("zones", where={"id": hostile}).empty
+    with pytest.raises(ValueError):
+        view.read_layer("zones", where={'id" = id OR "id': "x"})
+    with pytest.raises(ValueError):
+        view.read_layer("zones", where={"id": "a\x00b"})
+    attrs = view.read_layer("zones", columns=["id"], geometry=False)
+    assert list(attrs.columns) == ["id"] and attrs["id"].tolist() == zones["id"].tolist()
+    assert not isinstance(attrs, gpd.GeoDataFrame)
