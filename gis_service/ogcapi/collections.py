@@ -132,8 +132,12 @@ class LayerSource:
 
     @cached_property
     def extent(self) -> tuple[int, tuple | None]:
-        """Feature count and bounds in the layer's CRS, from the store (no features read)."""
-        return self.view.layer_extent(self.name)
+        """Feature count and bounds in the layer's CRS, from the store (no features read); a
+        layer without geometry counts as small (read whole, as always)."""
+        try:
+            return self.view.layer_extent(self.name)
+        except NotFound:
+            return 0, None
 
     @property
     def count(self) -> int:
