@@ -65,8 +65,7 @@ class ZoneExtras:
 
     def rules_failed(self, zone_id: str, kind: str) -> str:
         """The ids of the rules a zone fails, ';'-separated (``Report.rules_for_zone``)."""
-        failing = self.report.failing_by_zone.get(zone_id, frozenset())
-        return self._joined(kind, failing)
+        return self._joined(kind, self.report.failing_outcomes(zone_id))
 
     @cache  # noqa: B019 — one ZoneExtras per version, kept as long as the version's data
     def _joined(self, kind: str, failing: frozenset[int]) -> str:

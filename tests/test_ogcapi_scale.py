@@ -238,14 +238,20 @@ def test_the_geojson_download_is_written_in_slices_and_holds_every_parcel(app, l
     assert json.loads(path.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
 
 
-def test_rules_for_zone_uses_the_index_and_equals_the_findings(app, layers):
+@pytest.mark.parametrize("broad", [1_000, 1])
+def test_rules_for_zone_uses_the_index_and_equals_the_findings(app, layers, monkeypatch, broad):
     """What the planner panel and /tra-cuu list: every rule of the zone's kind, failed where the
-    findings say so (the zone → failing rules index, built once per report)."""
+    findings say so (the zone → failing rules index, built once per report; with ``broad`` 1
+    every finding naming several zones is kept as its set of ids instead)."""
+    from gis_service import report as report_module
     from gis_service.validate import load_report
+
+    monkeypatch.setattr(report_module, "BROAD_FINDING", broad)
 
     zones, _, rules = layers
     store = app.config["STORE"]
     report = load_report(store.at(store.version()))
+    assert bool(report._zone_index[1]) is (broad == 1)
     for zone_id, kind in zip(zones["id"], zones["kind"]):
         listed = report.rules_for_zone(zone_id, kind)
         assert [o.rule_id for o, _ in listed] == [o.rule_id for o in report.outcomes if kind in o.kinds]
