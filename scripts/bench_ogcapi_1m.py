@@ -32,9 +32,10 @@ sys.path[:0] = [] if os.environ.get("PYTHONPATH") else [str(ROOT)]
 API = "/ogcapi/collections/zones"
 
 
-def requests(feature_id: str, bbox: str, downloads: bool) -> list[str]:
+def requests(feature_id: str, bbox: str, whole: str, downloads: bool) -> list[str]:
     out = ["/ogcapi/collections", API, f"{API}/items?limit=10", f"{API}/items?limit=10&offset=900000",
            f"{API}/items?bbox={bbox}", f"{API}/items/{feature_id}",
+           f"{API}/items?bbox={whole}&limit=10", f"{API}/items?bbox={whole}&limit=10&offset=500000",
            "/ogcapi/collections?f=html", f"{API}?f=html", f"{API}/items?limit=10&f=html",
            f"{API}/items?bbox={bbox}&f=html", f"{API}/items/{feature_id}?f=html"]
     if downloads:
@@ -170,18 +171,21 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
-def small_box(store: str) -> str:
-    """A box of about 220 m × 220 m at the middle of the zones' extent, in CRS84."""
+def boxes(store: str) -> tuple[str, str]:
+    """In CRS84: a box of about 220 m × 220 m at the middle of the zones' extent, and a box
+    holding the whole extent (every parcel: the worst case of a bbox query)."""
     from pyproj import Transformer
 
     from gis_service.store import open_location
 
     view = open_location(store)
     layer = "zones_repaired" if "zones_repaired" in view.layer_names() else "zones"
-    _, (minx, miny, maxx, maxy) = view.layer_extent(layer)
-    lon, lat = Transformer.from_crs(view.crs(layer), "OGC:CRS84", always_xy=True).transform(
-        (minx + maxx) / 2, (miny + maxy) / 2)
-    return f"{lon - 0.001:.6f},{lat - 0.001:.6f},{lon + 0.001:.6f},{lat + 0.001:.6f}"
+    _, bounds = view.layer_extent(layer)
+    t = Transformer.from_crs(view.crs(layer), "OGC:CRS84", always_xy=True)
+    lon0, lat0, lon1, lat1 = t.transform_bounds(*bounds, densify_pts=21)
+    lon, lat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    return (f"{lon - 0.001:.6f},{lat - 0.001:.6f},{lon + 0.001:.6f},{lat + 0.001:.6f}",
+            f"{lon0 - 0.001:.6f},{lat0 - 0.001:.6f},{lon1 + 0.001:.6f},{lat1 + 0.001:.6f}")
 
 
 def main() -> int:
@@ -197,11 +201,12 @@ def main() -> int:
     if args.serve:
         serve(args.store, args.layers, args.serve)
         return 0
-    bbox = small_box(args.store)
-    print(f"code: {os.environ.get('PYTHONPATH') or ROOT}; store: {args.store}; bbox: {bbox}", flush=True)
+    bbox, whole = boxes(args.store)
+    print(f"code: {os.environ.get('PYTHONPATH') or ROOT}; store: {args.store}; bbox: {bbox}; whole: {whole}",
+          flush=True)
     server = Server(args.store, args.layers).start()
     try:
-        run_requests(server, requests(args.id, bbox, not args.skip_downloads), args.timeout)
+        run_requests(server, requests(args.id, bbox, whole, not args.skip_downloads), args.timeout)
         if not args.skip_gdal:
             server.stop()
             server.start()
