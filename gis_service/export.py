@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -70,35 +72,81 @@ Text longer than 254 bytes is cut in a Shapefile; use the GeoPackage for the ful
 """
 
 
+#: a layer with more features than this is read, converted and written this many at a time, so
+#: a download of a million parcels never holds the whole layer in memory
+EXPORT_ROWS = 50_000
+
+
 def export(store: Store, layer: str, fmt: str, crs: str = PLAN) -> tuple[bytes, str, str]:
     """The file for ``layer`` (a collection id, or 'plan' for the plan's layers) in ``fmt``,
     with its download file name and media type."""
+    with scratch_dir("export") as tmp:
+        path, filename, media = export_file(store, layer, fmt, crs, tmp)
+        return path.read_bytes(), filename, media
+
+
+def export_file(store: Store, layer: str, fmt: str, crs: str, folder: Path) -> tuple[Path, str, str]:
+    """Write the file for ``layer`` in ``fmt`` into ``folder`` (empty, this call's own); its path,
+    download file name and media type. Large layers are written a slice at a time."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format")
-    frames = _frames(store, layer)
+    sources = _sources(store, layer)
     deadline.check()
-    target, tag = _target_crs(crs, next(iter(frames.values())).crs)
-    frames = {name: f.to_crs(target) if f.crs is not None else f for name, f in frames.items()}
+    target, tag = _target_crs(crs, _plan_crs(sources))
+    frames = {name: _in_crs(chunks, target) for name, chunks in sources.items()}
     ext, media = FORMATS[fmt]
     filename = f"nghia_trung_{layer}_{tag}.{ext}"
-    with scratch_dir("export") as tmp:
-        folder = tmp
-        if fmt == "gpkg":
-            data = _gpkg(frames, folder)
-        elif fmt == "geojson":
-            data = _geojson(one_collection(frames), folder / "layer.geojson", tag)
-        else:
-            data = _shapefiles(frames, folder, target)
-    return data, filename, media
+    if fmt == "gpkg":
+        path = _gpkg(frames, folder)
+    elif fmt == "geojson":
+        path = _geojson(frames, folder / "layer.geojson", tag)
+    else:
+        path = _shapefiles(frames, folder, target)
+    return path, filename, media
 
 
-def _frames(store: Store, layer: str) -> dict[str, gpd.GeoDataFrame]:
+def _sources(store: Store, layer: str) -> dict[str, "Chunks"]:
     available = collections(store)
     if layer == PLAN:
-        return {n: available[n].read() for n in PLAN_LAYERS if n in available}
+        return {n: Chunks(available[n]) for n in PLAN_LAYERS if n in available}
     if layer not in available:
         raise NotFound(f"no layer {layer!r} to download; available: {PLAN}, {', '.join(available)}")
-    return {layer: available[layer].read()}
+    return {layer: Chunks(available[layer])}
+
+
+class Chunks:
+    """A collection's features as frames of at most EXPORT_ROWS (one frame when it is small)."""
+
+    def __init__(self, collection) -> None:
+        self.collection = collection
+        self.large = collection.layer is not None and collection.layer.count > EXPORT_ROWS
+
+    @property
+    def crs(self):
+        return self.collection.layer.crs if self.large else self.first().crs
+
+    def first(self) -> gpd.GeoDataFrame:
+        return next(iter(self))
+
+    def __iter__(self) -> Iterator[gpd.GeoDataFrame]:
+        if not self.large:
+            yield self.collection.read()
+            return
+        for offset in range(0, self.collection.layer.count, EXPORT_ROWS):
+            deadline.check()
+            yield self.collection.layer.read(offset=offset, limit=EXPORT_ROWS)
+
+
+def _plan_crs(sources: dict[str, Chunks]):
+    from pyproj import CRS
+
+    crs = next(iter(sources.values())).crs
+    return None if crs is None else CRS.from_user_input(crs)
+
+
+def _in_crs(chunks: Chunks, target: str) -> Iterator[gpd.GeoDataFrame]:
+    for frame in chunks:
+        yield frame.to_crs(target) if frame.crs is not None else frame
 
 
 def canonical_crs(crs: str | None) -> str:
@@ -125,14 +173,21 @@ def _target_crs(crs: str, plan_crs) -> tuple[str, str]:
     raise InputError(f"unknown CRS {crs!r}; use plan, wgs84 or one of {', '.join(PLAN_CRSS)}", field="crs")
 
 
-def _gpkg(frames: dict[str, gpd.GeoDataFrame], folder: Path) -> bytes:
+def _gpkg(frames: dict[str, Iterator[gpd.GeoDataFrame]], folder: Path) -> Path:
     path = folder / "data.gpkg"
-    for name, frame in frames.items():
-        first = not path.exists()
-        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", append=not first,
-                                dataset_options=GPKG_OPTIONS if first else None,
-                                promote_to_multi=is_polygonal(frame))
-    return path.read_bytes()
+    for name, chunks in frames.items():
+        _write(chunks, path, name, "GPKG", {}, lambda first: GPKG_OPTIONS if not path.exists() else None)
+    return path
+
+
+def _write(chunks: Iterator[gpd.GeoDataFrame], path: Path, name: str | None, driver: str, options: dict,
+           dataset_options=lambda first: None) -> None:
+    """Write a layer's frames into ``path`` one after another (the first creates the layer)."""
+    for i, frame in enumerate(chunks):
+        pyogrio.write_dataframe(frame, path, layer=name, driver=driver, append=i > 0 or (
+            driver == "GPKG" and path.exists()), layer_options=options if i == 0 else None,
+            dataset_options=dataset_options(i == 0) if i == 0 else None,
+            promote_to_multi=is_polygonal(frame))
 
 
 def one_collection(frames: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -150,11 +205,84 @@ def one_collection(frames: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
                             crs=next(iter(frames.values())).crs)
 
 
-def _geojson(frame: gpd.GeoDataFrame, path: Path, tag: str) -> bytes:
+def _in_columns(frame: gpd.GeoDataFrame, columns: list[str], like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = frame.reindex(columns=columns)
+    for column in columns:
+        if column != like.geometry.name and out[column].dtype == object:
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return gpd.GeoDataFrame(out, geometry=like.geometry.name, crs=frame.crs)
+
+
+def _geojson(frames: dict[str, Iterator[gpd.GeoDataFrame]], path: Path, tag: str) -> Path:
     # RFC 7946 for WGS 84; in VN-2000 GDAL writes the (pre-RFC) "crs" member that QGIS and GDAL read
     options = {"RFC7946": "YES"} if tag == "wgs84" else {}
-    pyogrio.write_dataframe(frame, path, driver="GeoJSON", layer_options=options)
-    return path.read_bytes()
+    iterators = {name: iter(chunks) for name, chunks in frames.items()}
+    firsts = {name: next(it, None) for name, it in iterators.items()}
+    seconds = {name: next(it, None) for name, it in iterators.items()}
+    firsts = {name: frame for name, frame in firsts.items() if frame is not None}
+    like = one_collection(firsts)
+    if all(frame is None for frame in seconds.values()):  # every layer in one slice: as it always was
+        pyogrio.write_dataframe(like, path, driver="GeoJSON", layer_options=options)
+        return path
+    columns = list(like.columns)
+
+    like = like.iloc[:1_000].copy()  # the columns and their types, not a whole slice more
+
+    def slices() -> Iterator[gpd.GeoDataFrame]:
+        """Layer after layer, slice after slice, each in the columns of the whole plan's file
+        (each slice let go once written)."""
+        for name, it in iterators.items():
+            for frame in itertools.chain([firsts.pop(name, None), seconds.pop(name)], it):
+                if frame is not None:
+                    yield frame if len(frames) == 1 else _in_columns(frame.assign(**{LAYER_FIELD: name}), columns, like)
+    # GDAL's GeoJSON appends by reading the file again: stream every slice into one write
+    _stream(like, slices(), path, "GeoJSON", options)
+    return path
+
+
+def _stream(like: gpd.GeoDataFrame, chunks: Iterator[gpd.GeoDataFrame], path: Path, driver: str,
+            options: dict) -> None:
+    """Write frames in ``like``'s columns and types as one layer through one GDAL write
+    (pyogrio's Arrow stream): a slice in memory at a time. Polygons are written as one-part
+    MultiPolygons, as ``promote_to_multi`` does."""
+    import pyarrow as pa
+
+    multi = is_polygonal(like)
+    # GDAL writes a column of Python objects as text (True → 'True'): so do the slices
+    texts = [c for c in like.columns if c != like.geometry.name and like[c].dtype == object]
+
+    def table(frame: gpd.GeoDataFrame) -> pa.Table:
+        frame = frame.assign(**{c: frame[c].map(_text, na_action="ignore").astype(object) for c in texts})
+        if multi:
+            frame = frame.set_geometry(_as_multi(frame.geometry.values), crs=frame.crs)
+        return pa.table(frame.to_arrow(geometry_encoding="WKB"))
+
+    schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                        for f in table(like).schema]).remove_metadata()
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for frame in chunks:
+            deadline.check()
+            yield from table(frame).select(schema.names).cast(schema).to_batches()
+    reader = pa.RecordBatchReader.from_batches(schema, batches())
+    pyogrio.write_arrow(reader, path, driver=driver, geometry_name=like.geometry.name,
+                        geometry_type="MultiPolygon" if multi else "Unknown",
+                        crs=like.crs.to_wkt() if like.crs is not None else None, layer_options=options)
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _as_multi(geoms):
+    import numpy as np
+    import shapely
+
+    single = np.flatnonzero(shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
+    out = np.asarray(geoms, dtype=object).copy()
+    if len(single):
+        out[single] = shapely.multipolygons(out[single], indices=np.arange(len(single)))
+    return out
 
 
 def shapefile_fields(columns) -> dict[str, str]:
@@ -175,28 +303,35 @@ def _ascii(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "" for c in folded)
 
 
-def _shapefiles(frames: dict[str, gpd.GeoDataFrame], folder: Path, crs: str) -> bytes:
-    files: dict[str, bytes] = {}
+def _shapefiles(frames: dict[str, Iterator[gpd.GeoDataFrame]], folder: Path, crs: str) -> Path:
+    parts = folder / "shp"
+    parts.mkdir()
     rows = []
-    for name, frame in frames.items():
-        columns = [c for c in frame.columns if c != frame.geometry.name]
-        mapping = shapefile_fields(columns)
-        out = frame.rename(columns=mapping)
-        for column in out.columns:
-            if out[column].dtype == bool:
-                out[column] = out[column].astype(int)
-        pyogrio.write_dataframe(out, folder / f"{name}.shp", driver="ESRI Shapefile",
-                                layer_options={"ENCODING": "UTF-8"}, promote_to_multi=is_polygonal(frame))
-        for part in sorted(folder.glob(f"{name}.*")):
-            files[part.name] = part.read_bytes()
+    for name, chunks in frames.items():
+        mapping: dict[str, str] = {}
+
+        def renamed(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+            if not mapping:
+                mapping.update(shapefile_fields([c for c in frame.columns if c != frame.geometry.name]))
+            out = frame.rename(columns=mapping)
+            for column in out.columns:
+                if out[column].dtype == bool:
+                    out[column] = out[column].astype(int)
+            return out
+        _write(map(renamed, chunks), parts / f"{name}.shp", None, "ESRI Shapefile", {"ENCODING": "UTF-8"})
         rows += [(name, short, full) for full, short in mapping.items()]
     table = io.StringIO()
     writer = csv.writer(table)
     writer.writerow(["layer", "shapefile_field", "field"])
     writer.writerows(rows)
-    files["fields.csv"] = table.getvalue().encode("utf-8")
-    files["README.txt"] = README.format(crs=crs).encode("utf-8")
-    return zip_bytes(files)
+    (parts / "fields.csv").write_text(table.getvalue(), encoding="utf-8")
+    (parts / "README.txt").write_text(README.format(crs=crs), encoding="utf-8")
+    path = folder / "data.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in [*frames, "fields.csv", "README.txt"]:
+            for part in sorted(parts.glob(f"{name}.*")) if name in frames else [parts / name]:
+                zf.write(part, part.name)
+    return path
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
@@ -19,6 +20,9 @@ FINDINGS_LAYER = "validation_findings"
 MAX_LISTED_IDS = 100
 #: failing findings printed per rule on the console; all of them go to --violations FILE
 CONSOLE_FAILURES = 20
+#: a failing finding naming more zones than this is indexed as its set of ids, not zone by zone
+BROAD_FINDING = 1_000
+_NONE: frozenset[int] = frozenset()
 RULES_TABLE = "validation_rules"
 AREAS_TABLE = "zone_areas"
 
@@ -82,12 +86,37 @@ class Report:
 
     def rules_for_zone(self, zone_id: str, kind: str) -> list[tuple[RuleOutcome, bool]]:
         """Each rule that concerns a zone, with whether the zone passes it."""
-        out = []
-        for o in self.outcomes:
-            if kind in o.kinds:
-                fails = any(not f.passed and zone_id in f.zone_ids for f in o.findings)
-                out.append((o, not fails and o.error is None))
-        return out
+        failing = self.failing_outcomes(zone_id)
+        return [(o, i not in failing and o.error is None) for i, o in enumerate(self.outcomes) if kind in o.kinds]
+
+    def failing_outcomes(self, zone_id: str) -> frozenset[int]:
+        """The positions in ``outcomes`` of the rules with a failing finding that names the zone:
+        a lookup in an index built once per report, not a scan of every finding per zone (a
+        million parcels × thousands of findings)."""
+        by_zone, broad = self._zone_index
+        found = by_zone.get(zone_id, _NONE)
+        if broad:
+            found = found | {i for zone_ids, i in broad if zone_id in zone_ids}
+        return found
+
+    @cached_property
+    def _zone_index(self) -> tuple[dict[str, frozenset[int]], list[tuple[frozenset[str], int]]]:
+        """Zone id → failing outcomes, from findings naming at most BROAD_FINDING zones; the
+        broader ones (a kind's area over a million parcels) kept as their sets of ids, so a
+        failing per-kind rule does not add an entry per parcel."""
+        index: dict[str, set[int]] = {}
+        broad: list[tuple[frozenset[str], int]] = []
+        for i, o in enumerate(self.outcomes):
+            for f in o.findings:
+                if f.passed:
+                    continue
+                if len(f.zone_ids) > BROAD_FINDING:
+                    broad.append((frozenset(f.zone_ids), i))
+                    continue
+                for zone_id in f.zone_ids:
+                    index.setdefault(zone_id, set()).add(i)
+        shared: dict[frozenset[int], frozenset[int]] = {}  # one object per distinct set of rules
+        return {z: shared.setdefault(frozenset(found), frozenset(found)) for z, found in index.items()}, broad
 
     def to_dict(self) -> dict:
         def finding(f: Finding) -> dict:

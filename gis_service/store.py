@@ -114,22 +114,33 @@ class GeoPackageStore(VersionedStore):
         return (row[0] or "") if row else ""
 
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
-                   limit: int | None = None, offset: int = 0,
-                   columns: list[str] | None = None) -> gpd.GeoDataFrame:
-        """Read one layer at a version; bbox, limit, offset and the attribute ``columns`` (None:
-        all) are pushed down into GDAL's read, so one page of a large layer never reads the whole
+                   limit: int | None = None, offset: int = 0, columns: list[str] | None = None,
+                   where: dict[str, str] | None = None, geometry: bool = True) -> gpd.GeoDataFrame:
+        """Read one layer at a version; bbox, limit, offset, the attribute ``columns`` (None:
+        all) and ``where`` (rows whose column, as text, equals the text given: ``{"id": "NS-01"}``)
+        are pushed down into GDAL's read, so one page of a large layer never reads the whole
         layer, nor a check the columns it does not use. Features come in the order they were
-        written, with or without bbox."""
+        written, with or without bbox. ``geometry=False``: the attributes only (a DataFrame)."""
         table = self._table(name, version)
+        condition = self._where(table, where)
         if bbox is None:
             return self._gdal(pyogrio.read_dataframe, layer=table, max_features=limit, skip_features=offset,
-                              columns=columns, use_arrow=True)
+                              columns=columns, where=condition, read_geometry=geometry, use_arrow=True)
         # with a bbox GDAL returns the R-tree's order, and its skip counts candidates whose
         # envelope meets the box but whose geometry does not: filter in GDAL, order and page here
         frame = self._gdal(pyogrio.read_dataframe, layer=table, bbox=bbox, fid_as_index=True, columns=columns,
-                           use_arrow=True)
+                           where=condition, read_geometry=geometry, use_arrow=True)
         end = None if limit is None else offset + limit
         return frame.sort_index().iloc[offset:end].reset_index(drop=True)
+
+    def _where(self, table: str, where: dict[str, str] | None) -> str | None:
+        """``where`` as the SQLite condition GDAL passes to the GeoPackage: each column checked
+        against the layer's fields and quoted as an identifier, each value a quoted literal."""
+        if not where:
+            return None
+        fields = set(self._gdal(pyogrio.read_info, layer=table)["fields"])
+        return " AND ".join(f"CAST({sql_identifier(column, fields)} AS TEXT) = {sql_text(value)}"
+                            for column, value in where.items())
 
     @property
     def location(self) -> str:
@@ -462,6 +473,21 @@ class PendingTable:
         self._process = None
         self._scratch.close()
         return True
+
+
+def sql_identifier(column: str, fields) -> str:
+    """A column of ``fields`` as a quoted SQL identifier; ValueError for any other name."""
+    if column not in fields:
+        raise ValueError(f"no column {column!r} in the layer; columns: {', '.join(sorted(fields))}")
+    return '"' + column.replace('"', '""') + '"'
+
+
+def sql_text(value: str) -> str:
+    """A text as a quoted SQL literal (quotes doubled); a NUL, which SQLite would cut at, is refused."""
+    value = str(value)
+    if "\x00" in value:
+        raise ValueError("a NUL character cannot be compared in SQL")
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:

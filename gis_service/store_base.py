@@ -83,8 +83,8 @@ class Store(Protocol):
     def crs(self, name: str, version: int | None = None): ...
     def layer_description(self, name: str, version: int | None = None) -> str: ...
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
-                   limit: int | None = None, offset: int = 0,
-                   columns: list[str] | None = None) -> gpd.GeoDataFrame: ...
+                   limit: int | None = None, offset: int = 0, columns: list[str] | None = None,
+                   where: dict[str, str] | None = None, geometry: bool = True) -> gpd.GeoDataFrame: ...
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame: ...
     def layer_extent(self, name: str, version: int | None = None) -> tuple[int, tuple | None]: ...
     def tile(self, name: str, z: int, x: int, y: int, version: int | None = None) -> bytes: ...
@@ -230,8 +230,10 @@ class StoreView:
         return next(v for v in self.store.versions() if v.number == self.number)
 
     def read_layer(self, name: str, *, bbox: tuple | None = None, limit: int | None = None,
-                   offset: int = 0, columns: list[str] | None = None) -> gpd.GeoDataFrame:
-        return self.store.read_layer(name, self.number, bbox=bbox, limit=limit, offset=offset, columns=columns)
+                   offset: int = 0, columns: list[str] | None = None, where: dict[str, str] | None = None,
+                   geometry: bool = True) -> gpd.GeoDataFrame:
+        return self.store.read_layer(name, self.number, bbox=bbox, limit=limit, offset=offset, columns=columns,
+                                     where=where, geometry=geometry)
 
     def read_table(self, name: str) -> pd.DataFrame:
         return self.store.read_table(name, self.number)

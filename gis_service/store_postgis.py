@@ -176,13 +176,15 @@ class PostGISStore(VersionedStore):
         return self._layer(name, version)["description"]
 
     def read_layer(self, name: str, version: int | None = None, *, bbox: tuple | None = None,
-                   limit: int | None = None, offset: int = 0,
-                   columns: list[str] | None = None) -> gpd.GeoDataFrame:
+                   limit: int | None = None, offset: int = 0, columns: list[str] | None = None,
+                   where: dict[str, str] | None = None, geometry: bool = True) -> gpd.GeoDataFrame:
         """One layer at a version. bbox (features whose geometry intersects it, as GDAL's filter),
-        limit, offset and the attribute ``columns`` (None: all) are pushed into the SQL, in the
-        order the features were written."""
+        limit, offset, the attribute ``columns`` (None: all) and ``where`` (rows whose column, as
+        text, equals the text given; the value a bound parameter) are pushed into the SQL, in the
+        order the features were written. ``geometry=False``: the attributes only (a DataFrame)."""
         meta = self._layer(name, version)
-        return self._read(meta, bbox=bbox, limit=limit, offset=offset, columns=columns, geometry=True)
+        return self._read(meta, bbox=bbox, limit=limit, offset=offset, columns=columns, where=where,
+                          geometry=geometry)
 
     def read_table(self, name: str, version: int | None = None) -> pd.DataFrame:
         return self._read(self._layer(name, version), geometry=False)
@@ -231,7 +233,8 @@ class PostGISStore(VersionedStore):
         return self._meta[table]
 
     def _read(self, meta: dict, *, bbox: tuple | None = None, limit: int | None = None, offset: int = 0,
-              columns: list[str] | None = None, geometry: bool) -> pd.DataFrame:
+              columns: list[str] | None = None, where: dict[str, str] | None = None,
+              geometry: bool) -> pd.DataFrame:
         from psycopg import sql
 
         wanted = columns
@@ -243,11 +246,22 @@ class PostGISStore(VersionedStore):
         query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select) if select else sql.SQL("NULL"),
                                                     _ident(meta["table_name"]))
         params: list = []
+        conditions = []
         if bbox is not None and spatial:
             # ST_Envelope: a box of zero width is a point or a line, as GDAL's filter takes it
-            query += sql.SQL(" WHERE ST_Intersects({}, ST_Envelope(ST_MakeEnvelope(%s, %s, %s, %s, %s)))").format(
-                sql.Identifier(GEOM))
+            conditions.append(sql.SQL("ST_Intersects({}, ST_Envelope(ST_MakeEnvelope(%s, %s, %s, %s, %s)))").format(
+                sql.Identifier(GEOM)))
             params += [*_bbox(bbox), meta["srid"]]
+        by_name = {c["name"]: c["column"] for c in meta["columns"]}
+        for name, value in (where or {}).items():
+            if name not in by_name:
+                raise ValueError(f"no column {name!r} in the layer; columns: {', '.join(sorted(by_name))}")
+            if "\x00" in str(value):
+                raise ValueError("a NUL character cannot be compared in SQL")
+            conditions.append(sql.SQL("{}::text = %s").format(sql.Identifier(by_name[name])))
+            params.append(str(value))
+        if conditions:
+            query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
         query += sql.SQL(" ORDER BY {}").format(sql.Identifier(FID))
         if limit is not None:
             query += sql.SQL(" LIMIT %s")

@@ -5,6 +5,7 @@ fails. Read from the report kept with the version; no Flask here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import geopandas as gpd
 import pandas as pd
@@ -39,20 +40,47 @@ def kind_targets(report: Report, plan) -> dict[str, KindTarget]:
     return out
 
 
-def with_targets(zones: gpd.GeoDataFrame, view) -> gpd.GeoDataFrame:
-    """``zones`` (a copy) with the columns of ``COLUMNS``; empty when the version has no report."""
-    zones = zones.copy()
+@dataclass(frozen=True, eq=False)  # hashed by identity: ``_joined`` is cached per instance
+class ZoneExtras:
+    """What the published zones say beside their own columns, read once per version: the kinds'
+    targets and the report (whose zone → failing rules index is built once). ``apply`` adds
+    ``COLUMNS`` to any rows of the zones: the whole layer for a download, one page for the API."""
+    report: Report | None
+    targets: dict[str, KindTarget]
+
+    def apply(self, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """``zones`` (a copy) with the columns of ``COLUMNS``; empty when the version has no report."""
+        zones = zones.copy()
+        if self.report is None:
+            zones["kind_target"], zones["kind_area_ha"] = None, float("nan")
+            zones["kind_passed"] = pd.array([None] * len(zones), dtype="boolean")
+            zones["rules_failed"] = ""
+            return zones
+        found = [self.targets.get(kind) for kind in zones["kind"]]
+        zones["kind_target"] = [t.target if t else None for t in found]
+        zones["kind_area_ha"] = [round(t.measured_ha, 4) if t else None for t in found]
+        zones["kind_passed"] = pd.array([t.passed if t else None for t in found], dtype="boolean")
+        zones["rules_failed"] = [self.rules_failed(z, k) for z, k in zip(zones["id"], zones["kind"])]
+        return zones
+
+    def rules_failed(self, zone_id: str, kind: str) -> str:
+        """The ids of the rules a zone fails, ';'-separated (``Report.rules_for_zone``)."""
+        return self._joined(kind, self.report.failing_outcomes(zone_id))
+
+    @cache  # noqa: B019 — one ZoneExtras per version, kept as long as the version's data
+    def _joined(self, kind: str, failing: frozenset[int]) -> str:
+        return ";".join(o.rule_id for i, o in enumerate(self.report.outcomes)
+                        if kind in o.kinds and (i in failing or o.error is not None))
+
+
+def zone_extras(view) -> ZoneExtras:
+    """The report and kind targets of a version (a store view), read once."""
     report = load_report(view)
     if report is None:
-        zones["kind_target"], zones["kind_area_ha"] = None, float("nan")
-        zones["kind_passed"] = pd.array([None] * len(zones), dtype="boolean")
-        zones["rules_failed"] = ""
-        return zones
-    targets = kind_targets(report, plan_source_of(view).parse())
-    found = [targets.get(kind) for kind in zones["kind"]]
-    zones["kind_target"] = [t.target if t else None for t in found]
-    zones["kind_area_ha"] = [round(t.measured_ha, 4) if t else None for t in found]
-    zones["kind_passed"] = pd.array([t.passed if t else None for t in found], dtype="boolean")
-    zones["rules_failed"] = [";".join(o.rule_id for o, ok in report.rules_for_zone(z, k) if not ok)
-                             for z, k in zip(zones["id"], zones["kind"])]
-    return zones
+        return ZoneExtras(None, {})
+    return ZoneExtras(report, kind_targets(report, plan_source_of(view).parse()))
+
+
+def with_targets(zones: gpd.GeoDataFrame, view) -> gpd.GeoDataFrame:
+    """``zones`` (a copy) with the columns of ``COLUMNS``; empty when the version has no report."""
+    return zone_extras(view).apply(zones)

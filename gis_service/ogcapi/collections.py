@@ -5,6 +5,7 @@ result computed on request."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Callable
 
 import geopandas as gpd
@@ -47,8 +48,9 @@ class Collection:
     source: str
     licence: str
     illustrative: bool
-    read: Callable[[], gpd.GeoDataFrame]
+    read: Callable[[], gpd.GeoDataFrame]  # the whole collection (small layers, downloads)
     id_column: str | None = None  # feature ids from this column (unique values), else positions
+    layer: "LayerSource | None" = None  # the store layer behind it (pages read from it); None: computed
 
     @property
     def title(self) -> str:
@@ -76,7 +78,8 @@ def collections(store: Store) -> dict[str, Collection]:
             vi, en, source = EXTRA_META.get(name, (name, name, "computed"))
             zones_illustrative = bool(catalog.get("zones", {}).get("illustrative", True))
             meta = (vi, en, source, "project", zones_illustrative and name == "validation_findings")
-        out[name] = Collection(name, *meta, read=_reader(store, name, meta[4]), id_column=ID_COLUMNS.get(name))
+        layer = _layer_source(store, name, meta[4])
+        out[name] = Collection(name, *meta, read=layer.read_all, id_column=ID_COLUMNS.get(name), layer=layer)
     if "neighbours" in names and "commune_boundary" in names:
         vi, en, source = EXTRA_META[EDGEMATCH_COLLECTION]
         admin = catalog.get("commune_boundary", {})
@@ -102,23 +105,90 @@ def _catalog_rows(store: Store, names: list[str]) -> dict[str, dict]:
     return {row["name"]: row for row in table.to_dict("records")}
 
 
-def _reader(store: Store, name: str, illustrative: bool) -> Callable[[], gpd.GeoDataFrame]:
+class LayerSource:
+    """The store layer a collection is read from at one version, and what every row read from it
+    gets added (``finish``: the zones' targets, rules and provenance). What is derived from the
+    layer once per version (its count and bounds, whether its id column is unique, the zones'
+    report) is kept here, and the app keeps one per version (``web.appdata.published``)."""
+
+    def __init__(self, view, name: str, finish: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] | None = None):
+        self.view, self.name = view, name
+        self.finish = finish or (lambda frame: frame)
+
+    def read(self, **kwargs) -> gpd.GeoDataFrame:
+        """Rows of the layer as published (``read_layer``'s bbox, limit, offset, where)."""
+        return self.finish(self.view.read_layer(self.name, **kwargs))
+
+    def read_all(self) -> gpd.GeoDataFrame:
+        return self.read()
+
+    def raw(self, **kwargs) -> gpd.GeoDataFrame:
+        """Rows as the store holds them (no added columns): to choose which rows to publish."""
+        return self.view.read_layer(self.name, **kwargs)
+
+    @cached_property
+    def crs(self):
+        return self.view.crs(self.name)
+
+    @cached_property
+    def extent(self) -> tuple[int, tuple | None]:
+        """Feature count and bounds in the layer's CRS, from the store (no features read); a
+        layer without geometry counts as small (read whole, as always)."""
+        try:
+            return self.view.layer_extent(self.name)
+        except NotFound:
+            return 0, None
+
+    @property
+    def count(self) -> int:
+        return self.extent[0]
+
+    def ids_unique(self, column: str | None) -> bool:
+        """Whether ``column`` holds a filled, unique, non-empty value for every feature: then it
+        gives the feature ids (``query.with_ids``). Read once (that column only)."""
+        if column is None:
+            return False
+        if column not in self._unique:
+            table = self.view.read_layer(self.name, columns=[column], geometry=False)
+            self._unique[column] = _unique_filled(table, column)
+        return self._unique[column]
+
+    @cached_property
+    def _unique(self) -> dict[str, bool]:
+        return {}
+
+
+def _unique_filled(table: pd.DataFrame, column: str) -> bool:
+    if column not in table.columns:
+        return False
+    ids = table[column].astype(str)
+    return bool(table[column].notna().all() and ids.is_unique and (ids != "").all())
+
+
+def _layer_source(store: Store, name: str, illustrative: bool) -> LayerSource:
     source = READ_FROM.get(name, name)
     if name != "zones" or source not in store.layer_names():
-        return lambda: store.read_layer(name)
-    return lambda: _with_provenance(store.read_layer(source), store, illustrative)
+        return LayerSource(store, name)
+    return LayerSource(store, source, _zones_finish(store, illustrative))
 
 
-def _with_provenance(zones: gpd.GeoDataFrame, view, illustrative: bool) -> gpd.GeoDataFrame:
+def _zones_finish(view, illustrative: bool) -> Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]:
     """Every published zone says its kind's area target and result, the rules it fails, and
-    where it comes from: version, file, checksum, decision."""
+    where it comes from: version, file, checksum, decision (read once, applied to any rows)."""
     from ..versions import zones_provenance
-    from ..zonetargets import with_targets
+    from ..zonetargets import zone_extras
 
-    zones = with_targets(zones, view)
-    for key, value in zones_provenance(view, illustrative).as_properties().items():
-        zones[key] = value
-    return zones
+    @cache
+    def derived():
+        return zone_extras(view), zones_provenance(view, illustrative).as_properties()
+
+    def finish(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        extras, provenance = derived()
+        zones = extras.apply(zones)
+        for key, value in provenance.items():
+            zones[key] = value
+        return zones
+    return finish
 
 
 def _edgematch_frame(store: Store) -> gpd.GeoDataFrame:

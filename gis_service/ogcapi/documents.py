@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from .collections import Collection
-from .query import (SUPPORTED_CRS, ItemsQuery, crs_uri, extent_crs84, feature_by_id, features, select,
-                    with_ids)
+from .paging import feature, items_page
+from .query import SUPPORTED_CRS, ItemsQuery, bounds_crs84, crs_uri, extent_crs84, features
 
 TITLE_VI = "Dữ liệu mở xã Nghĩa Trung (Đồng Nai)"
 TITLE_EN = "Nghĩa Trung commune (Đồng Nai) open data"
@@ -49,9 +49,12 @@ def conformance() -> dict:
 
 
 def collection_doc(c: Collection, base: str) -> dict:
-    frame = c.read()
     href = f"{base}/collections/{c.id}"
-    storage = crs_uri(frame.crs)
+    if c.layer is not None:  # the layer's CRS and bounds from the store's metadata, no features read
+        storage, bbox = crs_uri(c.layer.crs), bounds_crs84(c.layer.extent[1], c.layer.crs)
+    else:
+        frame = c.read()
+        storage, bbox = crs_uri(frame.crs), extent_crs84(frame)
     doc = {
         "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
         "attribution": f"{c.source} ({c.licence})",
@@ -64,7 +67,6 @@ def collection_doc(c: Collection, base: str) -> dict:
             _link(f"{href}/items?f=html", "items", HTML, "Các đối tượng / Features (HTML)"),
         ],
     }
-    bbox = extent_crs84(frame)
     if bbox:
         doc["extent"] = {"spatial": {"bbox": [bbox], "crs": SUPPORTED_CRS[0]}}
     return doc
@@ -81,12 +83,13 @@ def collections_doc(published: dict[str, Collection], base: str) -> dict:
 
 def items_doc(c: Collection, query: ItemsQuery, base: str) -> tuple[dict, dict]:
     """The FeatureCollection page and the headers it needs (Content-Crs)."""
-    page, matched = select(with_ids(c.read(), c.id_column), query)
+    page, matched = items_page(c, query)
     href = f"{base}/collections/{c.id}/items"
     links = [_link(f"{href}?{urlencode(query.params(f='json'))}", "self", GEOJSON, "Trang này / This page"),
              _link(f"{href}?{urlencode(query.params(f='html'))}", "alternate", HTML, "HTML"),
              _link(f"{base}/collections/{c.id}", "collection", JSON, c.title)]
-    if query.offset + len(page) < matched:
+    # numberMatched omitted (a bbox holding too many to count): a full page has a next one
+    if (len(page) == query.limit) if matched is None else (query.offset + len(page) < matched):
         links.append(_link(f"{href}?{urlencode(query.params(offset=query.offset + query.limit, f='json'))}",
                            "next", GEOJSON, "Trang sau / Next page"))
     if query.offset > 0:
@@ -95,11 +98,13 @@ def items_doc(c: Collection, query: ItemsQuery, base: str) -> tuple[dict, dict]:
     doc = {"type": "FeatureCollection", "features": features(page, query.crs),
            "numberMatched": matched, "numberReturned": len(page),
            "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "links": links}
+    if matched is None:
+        del doc["numberMatched"]
     return doc, content_crs(query.crs)
 
 
 def item_doc(c: Collection, feature_id: str, crs: str, base: str) -> tuple[dict, dict]:
-    row = feature_by_id(with_ids(c.read(), c.id_column), feature_id)
+    row = feature(c, feature_id)
     doc = features(row, crs)[0]
     href = f"{base}/collections/{c.id}/items/{doc['id']}"
     doc["links"] = [_link(f"{href}?f=json", "self", GEOJSON, "Đối tượng này / This feature"),

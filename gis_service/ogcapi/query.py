@@ -240,3 +240,16 @@ def extent_crs84(frame: gpd.GeoDataFrame) -> list[float] | None:
     if frame.empty:
         return None
     return [round(float(v), 6) for v in frame.geometry.to_crs("OGC:CRS84").total_bounds]
+
+
+#: points per edge of a layer's bounds when they are reprojected to CRS84 (pyproj transform_bounds)
+BOUNDS_DENSIFY = 21
+
+
+def bounds_crs84(bounds: tuple | None, crs) -> list[float] | None:
+    """A layer's bounds (its CRS, as ``layer_extent`` gives them) as [minlon, minlat, maxlon,
+    maxlat]: the box's edges densified and reprojected, so the answer holds every feature."""
+    if bounds is None:
+        return None
+    t = transformer(CRS.from_user_input(crs), _crs(CRS84_URI), always_xy=True)
+    return [round(float(v), 6) for v in t.transform_bounds(*bounds, densify_pts=BOUNDS_DENSIFY)]

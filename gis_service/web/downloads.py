@@ -1,16 +1,18 @@
 """Downloads under /downloads: each layer and the whole plan as GeoPackage, GeoJSON or zipped
 Shapefile, in the plan's VN-2000 zone (default) or WGS 84 (?crs=wgs84). Each file is made once
-per store version and kept (``appdata.cached``), not per request. Thin over ``export``."""
+per store version and kept on disk (``downloadfiles``), not per request nor in memory; it is
+sent from there. Thin over ``export``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_file
 
 from ..catalog import ILLUSTRATIVE_MARK
 from ..errors import InputError
-from ..export import FORMATS, LAYER_FIELD, PLAN, canonical_crs, export
+from ..export import FORMATS, LAYER_FIELD, PLAN, canonical_crs, export_file
 from ..ogcapi.collections import PLAN_LAYERS
-from .appdata import cached, public_version, published, store
+from .appdata import public_version, published, store
+from .downloadfiles import DownloadFiles
 
 bp = Blueprint("downloads", __name__, url_prefix="/downloads")
 EXTENSIONS = {ext: fmt for fmt, (ext, _) in FORMATS.items()}
@@ -40,7 +42,13 @@ def download(filename: str):
     crs = canonical_crs(request.args.get("crs", PLAN))
     version = public_version()
     # one key per (layer, format, CRS) that exists: export refuses any other before it is kept
-    data, name, media = cached(f"download:{layer}.{fmt}:{crs}", version,
-                               lambda: export(store().at(version), layer, fmt, crs))
-    return Response(data, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                   "Cache-Control": "public, max-age=300"})
+    built = files().get((version, len(store().approvals())), f"{layer}.{fmt}:{crs}",
+                        lambda folder: export_file(store().at(version), layer, fmt, crs, folder))
+    response = send_file(built.path, mimetype=built.media_type, max_age=300, conditional=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="{built.filename}"'
+    return response
+
+
+def files() -> DownloadFiles:
+    """This app's download files (made on the first download)."""
+    return current_app.extensions.setdefault("gis_service.download_files", DownloadFiles())
