@@ -278,3 +278,20 @@ def test_where_and_geometry_false_on_both_stores(any_store):
     attrs = view.read_layer("zones", columns=["id"], geometry=False)
     assert list(attrs.columns) == ["id"] and attrs["id"].tolist() == zones["id"].tolist()
     assert not isinstance(attrs, gpd.GeoDataFrame)
+
+
+def test_the_items_page_says_how_many_in_vietnamese_numbers_or_that_the_total_is_not_counted(app, layers):
+    """3,000 parcels: '10 / 3.000 đối tượng'; a box scanned without reaching its end says the
+    total is not counted (its JSON leaves numberMatched out) rather than '10 / '."""
+    zones, _, _ = layers
+    client = app.test_client()
+    page = client.get(f"{API}/zones/items?f=html&limit=10").get_data(as_text=True)
+    assert f"10 / {len(zones) // 1000}.{len(zones) % 1000:03d} đối tượng" in page
+    minx, miny, maxx, maxy = zones.total_bounds
+    query = f"bbox={minx},{miny},{maxx},{maxy}&bbox-crs={EPSG_5899}&limit=10"
+    doc = _get(client, f"{API}/zones/items?{query}")
+    page = client.get(f"{API}/zones/items?{query}&f=html").get_data(as_text=True)
+    if "numberMatched" in doc:
+        assert f"10 / {doc['numberMatched'] // 1000}.{doc['numberMatched'] % 1000:03d} đối tượng" in page
+    else:
+        assert "10 đối tượng trên trang này; tổng số không đếm" in page
