@@ -135,3 +135,22 @@ def test_what_was_typed_is_shown_escaped(app, caps):
     page = app.test_client().get("/tra-cuu", query_string={"q": typed}).get_data(as_text=True)
     assert typed not in page and "<b onclick" not in page
     assert "Không tìm thấy vùng nào khớp với “&lt;b onclick=&#34;x()&#34;&gt;P0&amp;amp;&lt;/b&gt;”" in page
+
+
+def test_the_display_lists_at_most_its_cap_of_single_parcel_targets_and_says_how_many(app, caps):
+    """The display's data: the per-kind target, then at most DISPLAY_TARGETS single-parcel ones
+    (failing first), with how many of how many there are and how many fail, from the store."""
+    from gis_service.web import displaydata
+    from gis_service.web.plandata import load_plan_data
+
+    findings, _ = _store_tables(app)
+    per_parcel = findings[findings["rule_id"] == "P06"]
+    with app.app_context():
+        store = app.config["STORE"]
+        payload = displaydata.display_payload(load_plan_data(store, store.version()))
+    rules = [t["rule_id"] for t in payload["targets"]]
+    assert rules == ["P05"] + ["P06"] * displaydata.DISPLAY_TARGETS
+    assert not any(t["passed"] for t in payload["targets"][1:])
+    failed = int((~per_parcel["passed"].astype(bool)).sum())
+    assert payload["targets_more"] == {"shown": displaydata.DISPLAY_TARGETS, "total": len(per_parcel),
+                                       "failed": failed, "shown_failed": displaydata.DISPLAY_TARGETS}

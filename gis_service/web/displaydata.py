@@ -9,10 +9,14 @@ from ..settings import Settings
 from .pagegeo import geojson
 from .plandata import ILLUSTRATIVE_MARK, PlanData
 from .plannermap import zone_tiles
+from .reporting import target_rows
 from .styles import POINT_LAYERS, display_styles
 
 TILE_THRESHOLD = Settings.tile_threshold
 TILED_SLIDES = 20
+#: single-zone hectare targets the display lists at most, failing first (a per-parcel rule may name
+#: a million; the report lists more, and all are in the findings file)
+DISPLAY_TARGETS = 20
 CONTEXT = ("commune_boundary", "thac_mo_lake", "residential", "road_ql14", "commune_seat")
 
 
@@ -30,6 +34,7 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
     layers = {name: geojson(data.layer(name)[["geometry"]]) for name in CONTEXT
               if name in data.store.layer_names()}
     report = data.report
+    targets, targets_more = target_rows(data, DISPLAY_TARGETS)
     return {
         "plan_vi": data.plan.name_vi, "plan_en": data.plan.name_en, "crs": data.plan.crs,
         "built_at": data.built_at, "validated_at": report.generated_at if report else None,
@@ -56,7 +61,8 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
                   for z in summaries],
         "targets": [{"rule_id": t.rule_id, "subject_vi": t.subject_vi, "subject_en": t.subject_en,
                      "measured_ha": round(t.measured_ha, 2), "target": t.target, "passed": t.passed}
-                    for t in data.targets],
+                    for t in targets],
+        "targets_more": targets_more,
         "sources": [{"title_vi": c["title_vi"], "title_en": c["title_en"], "source": c["source"],
                      "illustrative": bool(c["illustrative"])} for c in data.catalog.to_dict("records")],
     }

@@ -49,6 +49,15 @@ function zoneSlide(z, data) {
   };
 }
 
+function targetsShown(more) {
+  // a per-parcel target names too many zones for the screen: how many of how many are listed
+  if (!more) return null;
+  return h("div", {class: "row targets-shown"}, "Chỉ tiêu theo từng vùng: hiển thị " + formatNumber(more.shown, 0) + "/" +
+    formatNumber(more.total, 0) + " (" + formatNumber(more.failed, 0) + " không đạt; đủ trong báo cáo) ",
+    en("/ single-zone targets: " + more.shown.toLocaleString("en") + " of " + more.total.toLocaleString("en") +
+       " shown (" + more.failed.toLocaleString("en") + " failing; all in the report)"));
+}
+
 function summarySlide(data) {
   // a target: what it is about on a line of its own (the full width), then its figures
   var rows = data.targets.map(function (t) {
@@ -72,9 +81,10 @@ function summarySlide(data) {
         h("thead", null, h("tr", null, h("th", {class: "num"}, "Đo được ", en("/ measured")),
           h("th", {class: "num"}, "Chỉ tiêu ", en("/ target")), h("th", null, "Kết quả ", en("/ result")))), items);
     },
-    tail: [h("div", {class: "row"}, "Quy tắc đạt ", en("/ rules met"), ": ",
+    tail: [targetsShown(data.targets_more),
+           h("div", {class: "row"}, "Quy tắc đạt ", en("/ rules met"), ": ",
              h("b", null, (data.rules_total - data.rules_failed) + "/" + data.rules_total)),
-           h("div", {class: "note"}, data.illustrative_mark + ": " + illustrative)]
+           h("div", {class: "note"}, data.illustrative_mark + ": " + illustrative)].filter(Boolean)
   };
 }
 
