@@ -4,8 +4,7 @@ fails. Read from the report kept with the version; no Flask here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
@@ -40,13 +39,16 @@ def kind_targets(report: Report, plan) -> dict[str, KindTarget]:
     return out
 
 
-@dataclass(frozen=True, eq=False)  # hashed by identity: ``_joined`` is cached per instance
+@dataclass(frozen=True, eq=False)
 class ZoneExtras:
     """What the published zones say beside their own columns, read once per version: the kinds'
     targets and the report (whose zone → failing rules index is built once). ``apply`` adds
     ``COLUMNS`` to any rows of the zones: the whole layer for a download, one page for the API."""
     report: Report | None
     targets: dict[str, KindTarget]
+    #: (kind, failing rules) → their ids joined: held by this instance, so it goes with its version
+    # (functools.cache on the method kept every version's instance, and its report, for ever)
+    _joined_cache: dict = field(default_factory=dict, repr=False)
 
     def apply(self, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """``zones`` (a copy) with the columns of ``COLUMNS``; empty when the version has no report."""
@@ -67,10 +69,12 @@ class ZoneExtras:
         """The ids of the rules a zone fails, ';'-separated (``Report.rules_for_zone``)."""
         return self._joined(kind, self.report.failing_outcomes(zone_id))
 
-    @cache  # noqa: B019 — one ZoneExtras per version, kept as long as the version's data
     def _joined(self, kind: str, failing: frozenset[int]) -> str:
-        return ";".join(o.rule_id for i, o in enumerate(self.report.outcomes)
-                        if kind in o.kinds and (i in failing or o.error is not None))
+        key = (kind, failing)
+        if key not in self._joined_cache:
+            self._joined_cache[key] = ";".join(o.rule_id for i, o in enumerate(self.report.outcomes)
+                                               if kind in o.kinds and (i in failing or o.error is not None))
+        return self._joined_cache[key]
 
 
 def zone_extras(view) -> ZoneExtras:

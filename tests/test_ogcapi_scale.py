@@ -295,3 +295,26 @@ def test_the_items_page_says_how_many_in_vietnamese_numbers_or_that_the_total_is
         assert f"10 / {doc['numberMatched'] // 1000}.{doc['numberMatched'] % 1000:03d} đối tượng" in page
     else:
         assert "10 đối tượng trên trang này; tổng số không đếm" in page
+
+
+def test_a_versions_zone_extras_are_freed_with_it(built):
+    """The rules-failed strings are cached by the instance itself: once a version's extras are
+    dropped (an older version), nothing keeps them and their report alive."""
+    import gc
+    import weakref
+
+    from gis_service.zonetargets import zone_extras
+
+    store = open_store(built)
+    view = store.at(store.version())
+    extras = zone_extras(view)
+    zones = view.read_layer(REPAIRED_LAYER, limit=50)
+    applied = extras.apply(zones)
+    assert list(applied["rules_failed"]) == [
+        ";".join(o.rule_id for o, ok in extras.report.rules_for_zone(z, k) if not ok)
+        for z, k in zip(zones["id"], zones["kind"])]
+    gone = weakref.ref(extras)
+    del extras
+    gc.collect()
+    assert gone() is None
+    getattr(store, "close", lambda: None)()
