@@ -52,7 +52,7 @@ def display_payload(data: PlanData, tile_threshold: int = TILE_THRESHOLD) -> dic
         "layers": layers,
         "zones": [{"id": z.id, "kind": z.kind, "name_vi": z.name_vi, "name_en": z.name_en, "kind_vi": z.kind_vi,
                    "kind_en": z.kind_en, "landuse": z.landuse, "color": z.color,
-                   "area_ha": round(z.area_ha, 1), "illustrative": z.illustrative, "passed": z.passed,
+                   "area_ha": round(z.area_ha, 4), "illustrative": z.illustrative, "passed": z.passed,
                    "target": None if z.kind_target is None else {
                        "target": z.kind_target.target, "measured_ha": round(z.kind_target.measured_ha, 2),
                        "passed": z.kind_target.passed},

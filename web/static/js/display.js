@@ -32,7 +32,7 @@ function zoneSlide(z, data) {
         h("div", {class: "kind"}, swatch, z.kind_vi, " ", en("/ " + z.kind_en)),
         h("div", {class: "row"}, "Mã vùng ", en("/ zone"), ": ", h("b", null, z.id), " · Loại đất ",
           en("/ land use"), ": ", h("b", null, z.landuse)),
-        h("div", {class: "big zone-area"}, formatNumber(z.area_ha, 1) + " ha"),
+        h("div", {class: "big zone-area"}, formatNumber(z.area_ha, z.area_ha < 1 ? 4 : 1) + " ha"),  // a parcel: 0,0222 ha, not 0,0
         h("div", {class: "note"}, "diện tích phẳng VN-2000, chính thức ", en("/ official planar area, " + data.crs)),
         z.target ? h("div", {class: "row"}, "Chỉ tiêu cả loại ", en("/ whole-kind target"), ": ",
           h("b", null, z.target.target), " · đo được ", en("/ measured"),
